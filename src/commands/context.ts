@@ -1,0 +1,19 @@
+// What every command gets from the outside world, passed in rather than read
+// from globals so that commands can be called (and tested) with any cwd, env
+// and streams.
+export interface CommandContext {
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly stdin: NodeJS.ReadStream;
+  readonly stdout: NodeJS.WriteStream;
+  readonly stderr: NodeJS.WriteStream;
+}
+
+/** Diagnostics must never fail the command, even if stderr is gone. */
+export function say(ctx: CommandContext, line: string): void {
+  try {
+    ctx.stderr.write(`csm: ${line}\n`);
+  } catch {
+    // stderr closed (terminal hung up): nothing left to tell.
+  }
+}

@@ -1,0 +1,45 @@
+// `csm list`: every live session of this user, from any terminal.
+import { formatAge, formatTable, tildify } from '../format.js';
+import { SessionManager } from '../manager.js';
+import { resolvePaths } from '../paths.js';
+import { shortId } from '../session.js';
+import { type CommandContext, say } from './context.js';
+
+export interface ListCommandOptions {
+  readonly json: boolean;
+  readonly quiet: boolean;
+}
+
+export async function listCommand(options: ListCommandOptions, ctx: CommandContext): Promise<number> {
+  const manager = new SessionManager({ paths: resolvePaths(ctx.env) });
+  const { sessions, warnings } = manager.listSessions();
+  for (const warning of warnings) say(ctx, `warning: ${warning}`);
+
+  if (options.json) {
+    const rows = sessions.map(({ record, state }) => ({
+      id: record.id,
+      workingDir: record.workingDir,
+      createdAt: record.createdAt,
+      pid: record.pid,
+      hostPid: record.hostPid,
+      command: record.command,
+      args: record.args,
+      state,
+    }));
+    ctx.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+  } else if (options.quiet) {
+    for (const { record } of sessions) ctx.stdout.write(`${record.id}\n`);
+  } else if (sessions.length === 0) {
+    ctx.stdout.write('no sessions; start one with: csm start <dir>\n');
+  } else {
+    const now = new Date();
+    const rows = sessions.map(({ record, state }) => [
+      shortId(record.id),
+      formatAge(record.createdAt, now),
+      String(record.pid),
+      tildify(record.workingDir) + (state === 'orphaned' ? '  (host died)' : ''),
+    ]);
+    ctx.stdout.write(`${formatTable([['ID', 'STARTED', 'PID', 'DIR'], ...rows])}\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,63 @@
+// `csm start [dir] [-- args...]`: host a session in this terminal until its
+// child exits or someone stops it.
+import { describeExit, exitStatus, tildify } from '../format.js';
+import { SessionManager } from '../manager.js';
+import { resolvePaths } from '../paths.js';
+import { shortId } from '../session.js';
+import { signalNumber } from '../signals.js';
+import { linkTerminal, resetTerminalModes } from '../terminal-link.js';
+import { type CommandContext, say } from './context.js';
+
+export interface StartCommandOptions {
+  readonly dir: string;
+  readonly command?: string | undefined;
+  readonly args: readonly string[];
+}
+
+/** Signals that end the session the way `csm stop` does. */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGHUP', 'SIGTERM', 'SIGINT'];
+const DEFAULT_SIZE = { cols: 80, rows: 24 };
+
+export async function startCommand(options: StartCommandOptions, ctx: CommandContext): Promise<number> {
+  const manager = new SessionManager({ paths: resolvePaths(ctx.env) });
+  const size = ctx.stdout.isTTY ? { cols: ctx.stdout.columns, rows: ctx.stdout.rows } : DEFAULT_SIZE;
+  const hosted = await manager.startSession({
+    dir: options.dir,
+    cwd: ctx.cwd,
+    command: options.command ?? nonEmpty(ctx.env.CSM_COMMAND),
+    args: options.args,
+    env: ctx.env,
+    cols: size.cols > 0 ? size.cols : DEFAULT_SIZE.cols,
+    rows: size.rows > 0 ? size.rows : DEFAULT_SIZE.rows,
+    beforeSpawn: (session) => {
+      const id = shortId(session.id);
+      say(ctx, `session ${id} in ${tildify(session.workingDir)}; stop it from any terminal with: csm stop ${id}`);
+    },
+  });
+  const link = linkTerminal(hosted.process, ctx);
+
+  let caught: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    caught ??= signal;
+    void manager.stopSession(hosted.record);
+  };
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+
+  try {
+    const end = await hosted.ended;
+    await link.restore();
+    if (end.exit.signal !== undefined || (end.stoppedWith !== undefined && end.stoppedWith !== 'exit')) {
+      resetTerminalModes(ctx.stdout);
+    }
+    const how = end.stoppedWith !== undefined ? `stopped, ${describeExit(end.exit)}` : describeExit(end.exit);
+    say(ctx, `session ${shortId(hosted.session.id)} ended (${how})`);
+    // Ended by a signal to csm itself: report it the way a shell would.
+    return caught !== undefined ? 128 + signalNumber(caught) : exitStatus(end.exit);
+  } finally {
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+  }
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}

@@ -1,0 +1,85 @@
+// One error vocabulary for the whole tool. Every expected failure is a
+// CsmError with a stable `code` (for scripts and tests) and the exit code the
+// CLI turns it into; only main() catches and prints them.
+
+export const ExitCode = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  /** The command to run in the session (claude) was not found or not executable. */
+  commandNotFound: 127,
+} as const;
+
+export class CsmError extends Error {
+  readonly code: string;
+  readonly exitCode: number;
+
+  constructor(code: string, message: string, exitCode: number = ExitCode.failure) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.exitCode = exitCode;
+  }
+}
+
+/** The user typed something csm cannot act on. */
+export class UsageError extends CsmError {
+  constructor(message: string) {
+    super('usage', message, ExitCode.usage);
+  }
+}
+
+/** The directory a session should start in is missing or unusable. */
+export class DirectoryError extends CsmError {
+  constructor(message: string) {
+    super('bad-directory', message, ExitCode.failure);
+  }
+}
+
+/** The command to run in the session cannot be found or executed. */
+export class CommandNotFoundError extends CsmError {
+  constructor(message: string) {
+    super('command-not-found', message, ExitCode.commandNotFound);
+  }
+}
+
+/** The state or runtime directory is missing, unsafe or unwritable. */
+export class StateDirError extends CsmError {
+  constructor(message: string) {
+    super('state-dir', message, ExitCode.failure);
+  }
+}
+
+/** No live session matches what the user named. */
+export class SessionNotFoundError extends CsmError {
+  constructor(message: string) {
+    super('session-not-found', message, ExitCode.failure);
+  }
+}
+
+/** A prefix names more than one session. */
+export class AmbiguousIdError extends CsmError {
+  constructor(message: string) {
+    super('ambiguous-id', message, ExitCode.failure);
+  }
+}
+
+/** The PTY could not be created or the child could not be spawned. */
+export class SpawnError extends CsmError {
+  constructor(message: string) {
+    super('spawn-failed', message, ExitCode.failure);
+  }
+}
+
+/** A session could not be stopped (a process refused to die, or a host hung). */
+export class StopError extends CsmError {
+  constructor(message: string) {
+    super('stop-failed', message, ExitCode.failure);
+  }
+}
+
+/** Errno-style errors from node:fs and node:net carry a string code. */
+export function errnoCode(error: unknown): string | undefined {
+  if (error instanceof Error && 'code' in error && typeof error.code === 'string') return error.code;
+  return undefined;
+}

@@ -1,0 +1,40 @@
+// The one place errors become exit codes. Expected failures (CsmError,
+// commander's usage errors) print one line; anything else is a bug and
+// prints its stack.
+import { CommanderError } from 'commander';
+import { runCli } from './cli.js';
+import { CsmError, ExitCode } from './errors.js';
+
+/** EX_SOFTWARE from sysexits.h: an internal error. */
+const BUG_EXIT_CODE = 70;
+
+export async function main(argv: readonly string[]): Promise<void> {
+  const ctx = { cwd: process.cwd(), env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
+  let code: number;
+  try {
+    code = await runCli(argv, ctx);
+  } catch (error) {
+    code = exitCodeFor(error, process.stderr);
+  }
+  // Exit explicitly once stdout has drained: a paused stdin or a closing
+  // socket must not keep csm alive, and exiting before the drain would lose
+  // the tail of the output.
+  process.stdout.write('', () => process.exit(code));
+}
+
+export function exitCodeFor(error: unknown, stderr: NodeJS.WritableStream): number {
+  if (error instanceof CommanderError) {
+    // Commander already printed the message (see configureOutput in cli.ts).
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
+      return ExitCode.ok;
+    }
+    return ExitCode.usage;
+  }
+  if (error instanceof CsmError) {
+    stderr.write(`csm: ${error.message}\n`);
+    return error.exitCode;
+  }
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  stderr.write(`csm: internal error (this is a bug, please report it):\n${detail}\n`);
+  return BUG_EXIT_CODE;
+}

@@ -1,0 +1,76 @@
+// Joins the user's terminal to a session's PTY: raw mode so every byte typed
+// (Ctrl-C included) reaches the child, output passed through byte for byte,
+// resizes passed on at once, and the terminal put back as it was on every way
+// out. Nothing here runs while the session is idle: it is all event-driven.
+import type { SessionProcess } from './pty.js';
+
+export interface TerminalIo {
+  readonly stdin: NodeJS.ReadStream;
+  readonly stdout: NodeJS.WriteStream;
+}
+
+export interface TerminalLink {
+  /** Restores the terminal mode and waits until all output was written. */
+  restore(): Promise<void>;
+}
+
+/** Modes a killed TUI can leave behind: cursor hidden, bracketed paste, mouse and focus reporting. */
+const RESET_MODES = '\x1b[?25h\x1b[?2004l\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1004l';
+
+export function linkTerminal(child: SessionProcess, io: TerminalIo): TerminalLink {
+  const { stdin, stdout } = io;
+  const raw = stdin.isTTY === true;
+  let outputOpen = true;
+
+  if (raw) stdin.setRawMode(true);
+  const onInput = (data: Buffer) => child.write(data);
+  stdin.on('data', onInput);
+  // End of input (a pipe or /dev/null) does not end the session: only the
+  // child exiting or stop does.
+  stdin.on('error', ignoreHangup);
+  stdin.resume();
+
+  child.onData((data) => {
+    if (!outputOpen) return;
+    if (!stdout.write(data)) {
+      // Back-pressure: stop reading the PTY so the child waits instead of
+      // csm buffering without bound.
+      child.pause();
+      stdout.once('drain', () => child.resume());
+    }
+  });
+  stdout.on('error', () => {
+    // EPIPE/EIO: whoever reads our output is gone (terminal closed, pipe
+    // reader exited). Keep draining the PTY so the child is not blocked.
+    outputOpen = false;
+    child.resume();
+  });
+
+  const onResize = () => child.resize(stdout.columns, stdout.rows);
+  if (stdout.isTTY) stdout.on('resize', onResize);
+
+  return {
+    restore: async () => {
+      stdin.off('data', onInput);
+      stdout.off('resize', onResize);
+      if (raw) {
+        try {
+          stdin.setRawMode(false);
+        } catch {
+          // The terminal is gone (hang-up): there is no mode left to restore.
+        }
+      }
+      stdin.pause();
+      if (outputOpen) await new Promise<void>((resolve) => stdout.write('', () => resolve()));
+    },
+  };
+}
+
+/** Puts back terminal modes a TUI killed by a signal could not reset itself. */
+export function resetTerminalModes(stdout: NodeJS.WriteStream): void {
+  if (stdout.isTTY) stdout.write(RESET_MODES);
+}
+
+function ignoreHangup(): void {
+  // EIO on read after the terminal hung up: the SIGHUP handler ends the session.
+}
