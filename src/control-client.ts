@@ -11,14 +11,21 @@ export type ControlOutcome =
   /** Connected (or not) but no final answer in time: the host is hung or busy. */
   | { readonly kind: 'timeout'; readonly replies: ControlReply[] };
 
+export interface RequestTimeouts {
+  /** A live host answers at once; silence this long means it is hung. */
+  readonly firstReplyMs: number;
+  /** The whole exchange (a stop waits for the escalation to finish). */
+  readonly totalMs: number;
+}
+
 /**
  * Sends one request and collects replies until `isFinal` says so, the host
- * closes the connection, or `timeoutMs` passes.
+ * closes the connection, or a timeout passes.
  */
 export function request(
   socketPath: string,
   message: ControlRequest,
-  timeoutMs: number,
+  timeouts: RequestTimeouts,
   isFinal: (reply: ControlReply) => boolean,
 ): Promise<ControlOutcome> {
   return new Promise((resolve) => {
@@ -30,10 +37,12 @@ export function request(
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearTimeout(firstReplyTimer);
       socket.destroy();
       resolve(outcome);
     };
-    const timer = setTimeout(() => finish({ kind: 'timeout', replies }), timeoutMs);
+    const timer = setTimeout(() => finish({ kind: 'timeout', replies }), timeouts.totalMs);
+    const firstReplyTimer = setTimeout(() => finish({ kind: 'timeout', replies }), timeouts.firstReplyMs);
     socket.on('connect', () => socket.write(encode(message)));
     socket.on('data', (chunk) => {
       for (const line of lines.push(chunk) ?? []) {
@@ -44,6 +53,7 @@ export function request(
           continue; // a garbled line from a broken host: wait for the next or the timeout
         }
         replies.push(reply);
+        clearTimeout(firstReplyTimer);
         if (isFinal(reply)) finish({ kind: 'replies', replies });
       }
     });

@@ -82,6 +82,8 @@ interface HostedProcess {
   readonly ended: Promise<SessionEnd>;
   /** Set by the first stop; later stops share it. */
   stopping?: Promise<NodeJS.Signals | undefined>;
+  /** Control clients waiting to hear how the session ended. */
+  readonly endWaiters: ((end: SessionEnd) => void)[];
 }
 
 export interface ManagerDeps {
@@ -124,11 +126,15 @@ export class SessionManager {
         reply({ ok: true, event: 'pong', id: session.id, pid: hosted?.process.pid ?? 0, hostPid: process.pid });
         return;
       }
+      const hosted = this.processes.get(session.id);
+      if (hosted === undefined) {
+        reply({ ok: false, error: 'session is ending' });
+        return;
+      }
       reply({ ok: true, event: 'stopping' });
-      this.stopHosted(session.id, req.timeoutMs).then(
-        (end) => reply({ ok: true, event: 'stopped', exit: end.exit, escalatedTo: end.stoppedWith ?? null }),
-        (error: unknown) => reply({ ok: false, error: error instanceof Error ? error.message : String(error) }),
-      );
+      // The final reply goes out before the socket closes (see watchExit).
+      hosted.endWaiters.push((end) => reply({ ok: true, event: 'stopped', exit: end.exit, escalatedTo: end.stoppedWith ?? null }));
+      void this.stopHosted(session.id, req.timeoutMs);
     });
 
     let child: SessionProcess;
@@ -210,7 +216,9 @@ export class SessionManager {
       const outcome = await request(
         record.socketPath,
         { v: PROTOCOL_VERSION, op: 'stop', timeoutMs },
-        timeoutMs + HOST_ANSWER_MS * 2,
+        // The host acknowledges at once, then reports when the escalation
+        // (at most timeoutMs plus a moment for SIGKILL to land) is done.
+        { firstReplyMs: HOST_ANSWER_MS, totalMs: timeoutMs + HOST_ANSWER_MS * 2 },
         (reply) => !reply.ok || reply.event === 'stopped',
       );
       const stopped = outcome.kind === 'replies' ? outcome.replies.find((r) => r.ok && r.event === 'stopped') : undefined;
@@ -254,11 +262,14 @@ export class SessionManager {
       const stoppedWith = hosted?.stopping !== undefined ? await hosted.stopping : undefined;
       await leftovers;
       this.endHosting(session.id, record);
-      control.close();
       child.dispose();
-      return { exit, stoppedWith: hosted?.stopping !== undefined ? (stoppedWith ?? 'exit') : undefined };
+      const end: SessionEnd = { exit, stoppedWith: hosted?.stopping !== undefined ? (stoppedWith ?? 'exit') : undefined };
+      // Tell waiting `csm stop`s first, then close: end() flushes their reply.
+      for (const notify of hosted?.endWaiters ?? []) notify(end);
+      control.close();
+      return end;
     });
-    this.processes.set(session.id, { process: child, record, control, ended });
+    this.processes.set(session.id, { process: child, record, control, ended, endWaiters: [] });
     return ended;
   }
 
