@@ -35,6 +35,9 @@ export async function startCommand(options: StartCommandOptions, ctx: CommandCon
     },
   });
   const link = linkTerminal(hosted.process, ctx);
+  // After a hang-up, writes to the terminal fail with EIO as 'error' events;
+  // the end-of-session line is then simply lost, never a crash.
+  ctx.stderr.on('error', () => undefined);
 
   let caught: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
