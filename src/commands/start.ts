@@ -1,7 +1,7 @@
 // `csm start [dir] [-- args...]`: host a session in this terminal until its
 // child exits or someone stops it.
 import { describeExit, exitStatus, tildify } from '../format.js';
-import { SessionManager } from '../manager.js';
+import { type SessionEnd, SessionManager } from '../manager.js';
 import { resolvePaths } from '../paths.js';
 import { shortId } from '../session.js';
 import { signalNumber } from '../signals.js';
@@ -47,8 +47,13 @@ export async function startCommand(options: StartCommandOptions, ctx: CommandCon
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
 
   try {
-    const end = await hosted.ended;
-    await link.restore();
+    let end: SessionEnd;
+    try {
+      end = await hosted.ended;
+    } finally {
+      // Whatever happened, the terminal goes back to the mode it had.
+      await link.restore();
+    }
     if (end.exit.signal !== undefined || (end.stoppedWith !== undefined && end.stoppedWith !== 'exit')) {
       resetTerminalModes(ctx.stdout);
     }
