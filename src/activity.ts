@@ -85,6 +85,11 @@ export class ActivityTracker implements ScanSink {
     }
   }
 
+  /** When the last output arrived (clock ms), for callers that poll it often. */
+  lastOutputTime(): number | undefined {
+    return this.lastOutputAt;
+  }
+
   snapshot(): ActivitySnapshot {
     const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
     const attention = this.attention;
