@@ -10,11 +10,12 @@
 // segment when the current one is full and deletes the oldest, which bounds
 // the history (see output-recorder.ts). Rendering needs the sizes because a
 // TUI's output only makes sense at the width it was drawn for.
-import { closeSync, constants, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { errnoCode, StateDirError } from './errors.js';
 import type { CsmPaths } from './paths.js';
 import { describeErrno } from './private-dir.js';
+import { isSessionId } from './session.js';
 
 export const SIZES_FILE = 'sizes.jsonl';
 const SEGMENT_NAME = /^(\d{12,})\.out$/;
@@ -167,4 +168,36 @@ function readFrom(path: string, offset: number, limit: number): Buffer | undefin
 
 function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** When output was last recorded (the newest segment's mtime); a host that died ended about then. */
+export function lastOutputTime(dir: string): Date | undefined {
+  let newest: number | undefined;
+  for (const segment of listSegments(dir)) {
+    try {
+      const mtime = statSync(segment.path).mtimeMs;
+      newest = Math.max(newest ?? 0, mtime);
+    } catch (error) {
+      if (errnoCode(error) !== 'ENOENT') throw error;
+    }
+  }
+  return newest === undefined ? undefined : new Date(newest);
+}
+
+/** Deletes a session's whole history directory; only ever for a session id. */
+export function removeLog(paths: CsmPaths, id: string): void {
+  if (!isSessionId(id)) return;
+  rmSync(logDirFor(paths, id), { recursive: true, force: true });
+}
+
+/** The absolute offset just past everything recorded so far. */
+export function logEnd(dir: string): number {
+  const last = listSegments(dir).at(-1);
+  if (last === undefined) return 0;
+  try {
+    return last.start + statSync(last.path).size;
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return last.start;
+    throw error;
+  }
 }
