@@ -7,18 +7,16 @@
 
 import { lstatSync } from 'node:fs';
 import { v4 as uuidv4 } from 'uuid';
-import type { ActivitySnapshot } from './activity.js';
 import { buildChildEnv } from './child-env.js';
-import { conversationIdOf, withConversationId } from './claude-args.js';
+import { withConversationId } from './claude-args.js';
 import { request } from './control-client.js';
 import { PROTOCOL_VERSION, type SessionExit } from './control-protocol.js';
 import { ControlServer } from './control-server.js';
-import { CsmError, NotObservedError, NotResumableError, SessionLiveError, SessionNotFoundError, StopError } from './errors.js';
+import { NotObservedError, SessionNotFoundError, StopError } from './errors.js';
 import { DEFAULT_COMMAND, resolveExecutable } from './executable.js';
-import { type EndedRecord, History } from './history.js';
-import { resolveId } from './id-prefix.js';
+import type { EndedRecord } from './history.js';
 import { type Follower, followLog } from './output-follow.js';
-import { type LogBytes, lastOutputTime, logDirFor, logEnd, readLog, readSizes, removeLog, type SizeChange } from './output-log.js';
+import { type LogBytes, logDirFor, logEnd, readLog, readSizes, type SizeChange } from './output-log.js';
 import { DEFAULT_LOG_MAX_BYTES } from './output-recorder.js';
 import type { CsmPaths } from './paths.js';
 import { socketPathFor } from './paths.js';
@@ -27,12 +25,13 @@ import { isSameProcess, type ProcessIdentity, sessionMembers, startTimeOf } from
 import type { SessionProcess, SpawnSessionProcess } from './pty.js';
 import { Registry, unlinkQuietly } from './registry.js';
 import { createSession, RECORD_VERSION, type Session, type SessionRecord } from './session.js';
+import { type FoundSession, type ListEndedResult, resumeTarget, SessionCatalog } from './session-catalog.js';
 import type { InputClock, SendInput } from './session-input.js';
-import { askActivity, sendRemote, writeRemote } from './session-io-client.js';
+import { sendRemote, writeRemote } from './session-io-client.js';
 import { NOT_OBSERVED, sendToChild, serveSessionIo } from './session-io-server.js';
 import { SessionObserver } from './session-observer.js';
+import { reportSession, type StatusReport } from './session-report.js';
 import { type Probe, type WaitOutcome, type WaitTarget, waitForState } from './session-wait.js';
-import { endedStatus, liveStatus, type SessionStatus } from './status.js';
 import { DEFAULT_STOP_TIMEOUT_MS } from './stop-defaults.js';
 import { sleep, terminateProcess, terminateSession } from './terminate.js';
 import { resolveWorkingDir } from './working-dir.js';
@@ -61,6 +60,9 @@ export interface StartOptions {
   /** Problems that do not end the session, e.g. output history that could not be written. */
   readonly onWarning?: ((message: string) => void) | undefined;
 }
+
+export type { FoundSession, ListEndedResult } from './session-catalog.js';
+export type { StatusReport } from './session-report.js';
 
 export interface HostedSession {
   readonly session: Session;
@@ -99,25 +101,6 @@ export interface StopResult {
 /** Options for a session started in the background; unset fields default to this process's cwd and env, 80x24, no args. */
 export type LaunchOptions = Partial<StartOptions>;
 
-export interface ListEndedResult {
-  readonly sessions: EndedRecord[];
-  readonly warnings: string[];
-}
-
-export type FoundSession =
-  | { readonly kind: 'live'; readonly record: SessionRecord; readonly state: SessionState }
-  | { readonly kind: 'ended'; readonly record: EndedRecord };
-
-export interface StatusReport {
-  readonly id: string;
-  readonly live: boolean;
-  readonly status: SessionStatus;
-  /** The raw times and modes behind a live status; null when unknown. */
-  readonly activity: ActivitySnapshot | null;
-  /** Why a live session's status is unknown (no answer, not tracked). */
-  readonly note: string | null;
-}
-
 interface HostedProcess {
   readonly process: SessionProcess;
   readonly record: SessionRecord;
@@ -144,12 +127,12 @@ export class SessionManager {
   private readonly sessions = new Map<string, Session>();
   private readonly processes = new Map<string, HostedProcess>();
   private readonly registry: Registry;
-  private readonly history: History;
+  private readonly catalog: SessionCatalog;
   private readonly inputClock: InputClock = { now: () => this.nowMs(), sleep };
 
   constructor(private readonly deps: ManagerDeps) {
     this.registry = new Registry(deps.paths);
-    this.history = new History(deps.paths);
+    this.catalog = new SessionCatalog(deps.paths, () => this.nowMs());
   }
 
   /** Sessions hosted by this process (metadata map), newest first. */
@@ -313,6 +296,7 @@ export class SessionManager {
   // ---- Output history, activity and input (the library API) ----
   // Each works for sessions hosted by this process and, through their
   // control sockets and history files, for sessions hosted by any other.
+  // Sessions are named by full id or unique prefix, live or ended.
 
   /** Starts a session in the background, hosted by this process with no terminal attached; it ends with this process. */
   start(options: LaunchOptions = {}): Promise<HostedSession> {
@@ -321,20 +305,11 @@ export class SessionManager {
 
   /** Ended sessions kept in history, newest end first; ghosts of dead hosts are archived first. */
   listEnded(): ListEndedResult {
-    return this.catalog().ended;
+    return this.catalog.ended(this.listSessions());
   }
 
-  /** A live or ended session by full id or unique prefix (at least 4 characters). */
   find(name: string): FoundSession {
-    const { live, ended } = this.catalog();
-    const candidates: FoundSession[] = [
-      ...live.sessions.map((s): FoundSession => ({ kind: 'live', record: s.record, state: s.state })),
-      ...ended.sessions.map((record): FoundSession => ({ kind: 'ended', record })),
-    ];
-    return resolveId(
-      name,
-      candidates.map((found) => ({ id: found.record.id, workingDir: found.record.workingDir, found })),
-    ).found;
+    return this.catalog.find(name, this.listSessions());
   }
 
   /** The session's status now: from its activity while it lives, from its exit once it has ended. */
@@ -343,27 +318,16 @@ export class SessionManager {
   }
 
   /** Status of a session already found: what `csm list` asks of every live session at once. */
-  async report(found: FoundSession): Promise<StatusReport> {
-    const { record } = found;
-    if (found.kind === 'ended') return { id: record.id, live: false, status: endedStatus(found.record.exit), activity: null, note: null };
-    const hosted = this.processes.get(record.id);
-    let asked: ActivitySnapshot | string;
-    if (hosted !== undefined) asked = hosted.observer?.snapshot() ?? NOT_OBSERVED;
-    else if (found.state === 'orphaned') asked = 'its host died';
-    else {
-      const answer = await askActivity(record);
-      asked = typeof answer === 'string' ? answer : answer.activity;
-      if (typeof answer === 'string' && !this.isLive(record)) {
-        // It ended while we asked: its host archived it, or died.
-        const ended = this.history.get(record.id);
-        return { id: record.id, live: false, status: endedStatus(ended?.exit ?? null), activity: null, note: null };
-      }
-    }
-    if (typeof asked === 'string') return { id: record.id, live: true, status: { kind: 'unknown' }, activity: null, note: asked };
-    return { id: record.id, live: true, status: liveStatus(asked, this.nowMs()), activity: asked, note: null };
+  report(found: FoundSession): Promise<StatusReport> {
+    return reportSession(found, {
+      hostedHere: (id) => this.processes.get(id),
+      isLive: (record) => this.isLive(record),
+      ended: (id) => this.catalog.endedRecord(id),
+      now: () => this.nowMs(),
+    });
   }
 
-  /** Types text, then named keys, then (after the program took the text) Enter; resolves with the bytes written. */
+  /** Types text, then named keys, then (once the program took the text) Enter; resolves with the bytes written. */
   send(id: string, input: SendInput): Promise<number> {
     const record = this.liveRecord(id);
     const hosted = this.processes.get(record.id);
@@ -374,7 +338,7 @@ export class SessionManager {
   /** Writes bytes into the session as they are. */
   async write(id: string, data: string | Uint8Array): Promise<number> {
     const record = this.liveRecord(id);
-    const bytes = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data);
+    const bytes = Buffer.from(data);
     const hosted = this.processes.get(record.id);
     if (hosted === undefined) return writeRemote(record, bytes);
     hosted.process.write(bytes);
@@ -382,35 +346,34 @@ export class SessionManager {
   }
 
   /**
-   * Live output from now on (from the start of its history with `replay`).
-   * Sessions hosted here deliver every chunk at once; others are followed
-   * through their history files. `done` resolves once the session has ended.
+   * Output from now on (from the start of its history with `replay`), until
+   * the session ends (`done`). Sessions hosted here deliver each chunk as it
+   * comes; others are followed through their history files.
    */
   subscribe(id: string, listener: (data: Buffer) => void, options: { replay?: boolean } = {}): Follower {
     const found = this.find(id);
     const hosted = this.processes.get(found.record.id);
     if (hosted?.observer !== undefined && options.replay !== true) {
       const unsubscribe = hosted.observer.subscribe(listener);
-      return {
-        stop: unsubscribe,
-        done: hosted.ended.then(() => {
-          unsubscribe();
-        }),
-      };
+      return { stop: unsubscribe, done: hosted.ended.then(unsubscribe) };
     }
     const from = options.replay === true ? 0 : logEnd(logDirFor(this.deps.paths, found.record.id));
     return this.followOutput(found, (piece) => listener(piece.bytes), { from });
   }
 
-  /** Follows the session's history files: pieces with their offsets, until the session has ended and all was read. */
+  /** Follows the session's history files: pieces with their offsets, until it has ended and all was read. */
   followOutput(
     found: FoundSession,
     deliver: (piece: LogBytes) => void | Promise<void>,
     options: { from?: number; onQuiet?: () => void | Promise<void> } = {},
   ): Follower {
-    const dir = logDirFor(this.deps.paths, found.record.id);
     const isLive = () => found.kind === 'live' && this.isLive(found.record);
-    return followLog(dir, deliver, { from: options.from, isLive, onQuiet: options.onQuiet, sleep });
+    return followLog(logDirFor(this.deps.paths, found.record.id), deliver, { ...options, isLive, sleep });
+  }
+
+  /** Everything still recorded of the session's output, in contiguous pieces; undefined if nothing was. */
+  readOutput(id: string): LogBytes[] | undefined {
+    return readLog(logDirFor(this.deps.paths, this.find(id).record.id));
   }
 
   /** The terminal sizes the session had, at the byte offsets where they took effect. */
@@ -419,65 +382,31 @@ export class SessionManager {
   }
 
   /** Resolves when the session reaches `target`, ends, or `timeoutMs` passes. */
-  waitFor(id: string, target: WaitTarget, options: { timeoutMs?: number } = {}): Promise<WaitOutcome> {
-    let found = this.find(id);
+  waitFor(id: string, target: WaitTarget, options: { timeoutMs?: number | undefined } = {}): Promise<WaitOutcome> {
+    const found = this.find(id);
     const probe = async (): Promise<Probe> => {
       const report = await this.report(found);
       if (report.live && report.note === NOT_OBSERVED && target !== 'exit') {
         throw new NotObservedError(`session ${found.record.id.slice(0, 8)}: ${report.note}`);
       }
-      if (!report.live && found.kind === 'live') found = this.find(found.record.id);
       return { status: report.status, ended: !report.live };
     };
     return waitForState(probe, target, { timeoutMs: options.timeoutMs, now: () => this.nowMs(), sleep });
   }
 
-  /** Everything still recorded of the session's output, in contiguous pieces; undefined if nothing was. */
-  readOutput(id: string): LogBytes[] | undefined {
-    return readLog(logDirFor(this.deps.paths, this.find(id).record.id));
-  }
-
-  /** Deletes ended sessions and their history; refuses, before deleting anything, if one is still live. */
+  /** Deletes ended sessions and their output; refuses, before deleting anything, if one is still live. */
   remove(names: readonly string[]): EndedRecord[] {
-    const found = names.map((name) => this.find(name));
-    const live = found.find((f) => f.kind === 'live');
-    if (live !== undefined) {
-      const short = live.record.id.slice(0, 8);
-      throw new SessionLiveError(`session ${short} is still running; stop it first with: csm stop ${short}`);
-    }
-    const ended = [...new Map(found.map((f) => [f.record.id, f.record as EndedRecord])).values()];
-    for (const record of ended) this.forgetEnded(record.id);
-    return ended;
+    return this.catalog.remove(names.map((name) => this.find(name)));
   }
 
-  /** Deletes ended sessions that ended more than `olderThanMs` ago (all of them without it); live ones are never touched. */
+  /** Deletes ended sessions that ended at least `olderThanMs` ago (all of them without it); live ones are never touched. */
   prune(olderThanMs?: number): EndedRecord[] {
-    const cutoff = this.nowMs() - (olderThanMs ?? 0);
-    const pruned = this.listEnded().sessions.filter((r) => Date.parse(r.endedAt) <= cutoff);
-    for (const record of pruned) this.forgetEnded(record.id);
-    return pruned;
+    return this.catalog.prune(this.listSessions(), olderThanMs);
   }
 
   /** The ended Claude Code session to resume and its conversation id; a clear error if it cannot be. */
   resumable(name: string): { record: EndedRecord; conversationId: string } {
-    const found = this.find(name);
-    const short = found.record.id.slice(0, 8);
-    if (found.kind === 'live') throw new SessionLiveError(`session ${short} is still running; it can be resumed once it has ended`);
-    const conversationId = conversationIdOf(found.record.command, found.record.args);
-    if (conversationId === undefined) {
-      throw new NotResumableError(
-        `session ${short} cannot be resumed: it did not run Claude Code with a conversation id (command: ${found.record.command} ${found.record.args.join(' ')})`.trimEnd(),
-      );
-    }
-    return { record: found.record, conversationId };
-  }
-
-  /** Live sessions (ghosts archived first), then history without them. */
-  private catalog(): { live: ListResult; ended: ListEndedResult } {
-    const live = this.listSessions();
-    const liveIds = new Set(live.sessions.map((s) => s.record.id));
-    const scan = this.history.scan();
-    return { live, ended: { sessions: scan.records.filter((r) => !liveIds.has(r.id)), warnings: [...live.warnings, ...scan.warnings] } };
+    return resumeTarget(this.find(name));
   }
 
   private liveRecord(id: string): SessionRecord {
@@ -492,11 +421,6 @@ export class SessionManager {
     return isSameProcess(hostIdentity(record)) && this.registry.has(record.id);
   }
 
-  private forgetEnded(id: string): void {
-    this.history.remove(id);
-    removeLog(this.deps.paths, id);
-  }
-
   private observerFor(id: string, options: StartOptions, warn: (message: string) => void): SessionObserver {
     const maxBytes = options.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES;
     return new SessionObserver({
@@ -508,7 +432,7 @@ export class SessionManager {
     });
   }
 
-  /** Moves a session that ended here to history; a failure costs the history entry, never the session's end. */
+  /** Moves a session that ended here to history, after the last of its output; never fails the session's end. */
   private async archiveEnded(
     record: SessionRecord,
     exit: SessionExit,
@@ -517,24 +441,8 @@ export class SessionManager {
     warn: (message: string) => void,
   ): Promise<void> {
     await observer?.close();
-    const endedAt = new Date(this.nowMs()).toISOString();
-    try {
-      this.history.archive({ ...record, endedAt, exit, stoppedWith: stoppedWith ?? null, title: observer?.snapshot().title ?? null });
-    } catch (error) {
-      warn(`session ${record.id.slice(0, 8)} is not kept in history: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-
-  /** A session whose host died: archived with an unknown end, at about its last output, unless its host archived it. */
-  private archiveLost(record: SessionRecord): void {
-    const endedAt = (lastOutputTime(logDirFor(this.deps.paths, record.id)) ?? new Date(this.nowMs())).toISOString();
-    try {
-      this.history.archive({ ...record, endedAt, exit: null, stoppedWith: null, title: null }, false);
-    } catch (error) {
-      // Cleaning up a ghost must go on even when history cannot be written
-      // (read-only or full disk): the live record would otherwise stay wrong.
-      if (!(error instanceof CsmError)) throw error;
-    }
+    const problem = this.catalog.archiveEnded(record, exit, stoppedWith, observer?.snapshot().title ?? null);
+    if (problem !== undefined) warn(problem);
   }
 
   private nowMs(): number {
@@ -588,7 +496,7 @@ export class SessionManager {
 
   /** Removes what a dead host left behind: its record, and its socket if it is one. The session goes to history, its end unknown. */
   private forget(record: SessionRecord): void {
-    this.archiveLost(record);
+    this.catalog.archiveLost(record);
     this.registry.remove(record.id);
     try {
       if (lstatSync(record.socketPath).isSocket()) unlinkQuietly(record.socketPath);
