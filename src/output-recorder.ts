@@ -1,9 +1,10 @@
 // The host's side of output history: every byte the child writes goes to
 // the session's log directory (layout in output-log.ts). It must never slow
 // down or endanger the live session, so:
-// - appends are queued and written asynchronously; while one write is in
-//   flight, later chunks pile up and go out together as the next write, so a
-//   burst of output costs a few large writes rather than one per chunk;
+// - appends are queued and written asynchronously, in batches: a write goes
+//   out once BATCH_BYTES are waiting or BATCH_DELAY_MS after the first byte
+//   of a batch (one timer per batch, never one per chunk), and only one write
+//   is in flight at a time, so a burst of output costs a few large writes;
 // - the history is capped: when a segment is full a new one starts and the
 //   oldest beyond MAX_SEGMENTS is deleted;
 // - any error (disk full, directory removed) stops recording for good and is
@@ -27,6 +28,10 @@ export const MIN_LOG_MAX_BYTES = 64 * 1024;
  * output in memory without bound.
  */
 const MAX_PENDING_BYTES = 64 * 1024 * 1024;
+/** A write of this much costs about what a write of 4 KiB does: one thread-pool round trip. */
+const BATCH_BYTES = 256 * 1024;
+/** How stale the files may be behind the session: `csm logs --follow` polls them. */
+export const BATCH_DELAY_MS = 50;
 /** A resize is a line of JSON; a session resized more often than this is being dragged about. */
 const MAX_SIZE_CHANGES = 10_000;
 
@@ -59,7 +64,9 @@ export class OutputRecorder {
   private sizeCount = 0;
   private lastSize: string;
   private writing = false;
+  private closing = false;
   private stopped = false;
+  private timer: NodeJS.Timeout | undefined;
   private idle: (() => void)[] = [];
 
   private constructor(private readonly options: RecorderOptions) {
@@ -96,7 +103,7 @@ export class OutputRecorder {
       this.stop(new Error(`the disk did not keep up (${this.pendingBytes} bytes waiting)`));
       return;
     }
-    if (!this.writing) this.flush();
+    this.schedule();
   }
 
   resize(cols: number, rows: number): void {
@@ -105,25 +112,45 @@ export class OutputRecorder {
     this.lastSize = size;
     this.sizeCount += 1;
     this.sizeLines.push(sizeLine(this.appended, cols, rows));
-    if (!this.writing) this.flush();
+    this.schedule();
   }
 
   /** Writes what is pending, then closes the files. Never rejects. */
   async close(): Promise<void> {
-    if (this.writing) await new Promise<void>((resolve) => this.idle.push(resolve));
-    if (!this.stopped) this.flush();
-    if (this.writing) await new Promise<void>((resolve) => this.idle.push(resolve));
+    this.closing = true;
+    this.clearTimer();
+    while (!this.stopped && (this.writing || this.pendingBytes > 0 || this.sizeLines.length > 0)) {
+      if (!this.writing) this.flush();
+      if (this.writing) await new Promise<void>((resolve) => this.idle.push(resolve));
+    }
     this.stopped = true;
     this.closeFiles();
   }
 
-  private flush(): void {
-    if (this.stopped) return;
-    if (this.pendingBytes === 0 && this.sizeLines.length === 0) {
-      this.writing = false;
-      for (const resolve of this.idle.splice(0)) resolve();
+  /** Starts a write now if a full batch is waiting, else once the batch delay has passed. */
+  private schedule(): void {
+    if (this.writing || this.closing || this.stopped) return;
+    if (this.pendingBytes >= BATCH_BYTES) {
+      this.clearTimer();
+      this.flush();
       return;
     }
+    if (this.timer !== undefined || (this.pendingBytes === 0 && this.sizeLines.length === 0)) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (!this.writing) this.flush();
+    }, BATCH_DELAY_MS);
+    // The session keeps the host alive, never its history.
+    this.timer.unref();
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private flush(): void {
+    if (this.stopped || (this.pendingBytes === 0 && this.sizeLines.length === 0)) return;
     this.writing = true;
     const sizes = Buffer.from(this.sizeLines.join(''));
     let batch = this.pending.length === 1 ? (this.pending[0] ?? Buffer.alloc(0)) : Buffer.concat(this.pending, this.pendingBytes);
@@ -151,7 +178,9 @@ export class OutputRecorder {
       this.writeAll(this.output, batch, () => {
         this.written += batch.length;
         this.segmentFill += batch.length;
-        this.flush();
+        this.writing = false;
+        for (const resolve of this.idle.splice(0)) resolve();
+        this.schedule();
       }),
     );
   }
@@ -194,6 +223,7 @@ export class OutputRecorder {
   private stop(error: unknown): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.clearTimer();
     this.pending = [];
     this.pendingBytes = 0;
     this.closeFiles();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { LogReader, listSegments, readLog, readSizes } from '../../src/output-log.js';
-import { MIN_LOG_MAX_BYTES, OutputRecorder } from '../../src/output-recorder.js';
+import { BATCH_DELAY_MS, MIN_LOG_MAX_BYTES, OutputRecorder } from '../../src/output-recorder.js';
 
 function tempDir(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'csm5-log-'));
@@ -87,12 +87,12 @@ test('a single write larger than a segment keeps its tail', async (t) => {
 
 test('a reader following a growing log gets each byte once, across segments', async (t) => {
   const dir = join(tempDir(t), 'log');
-  const { recorder } = open(dir, MIN_LOG_MAX_BYTES);
+  const { recorder } = open(dir, 1024 * 1024);
   const reader = new LogReader(dir);
   const seen: Buffer[] = [];
   const sent: Buffer[] = [];
-  for (let round = 0; round < 20; round++) {
-    const chunk = Buffer.alloc(5000, 0x30 + round);
+  for (let round = 0; round < 30; round++) {
+    const chunk = Buffer.alloc(40_000, 0x30 + round);
     sent.push(chunk);
     recorder.append(chunk);
     await new Promise((resolve) => setTimeout(resolve, 2));
@@ -100,6 +100,7 @@ test('a reader following a growing log gets each byte once, across segments', as
   }
   await recorder.close();
   for (const piece of reader.read()) seen.push(piece.bytes);
+  assert.ok(listSegments(dir).length === 2, 'it did rotate');
   assert.equal(reader.skipped, 0);
   assert.deepEqual(Buffer.concat(seen), Buffer.concat(sent));
   assert.deepEqual(reader.read(), []);
@@ -119,4 +120,14 @@ test('a history directory that cannot be created stops recording with one warnin
 
 test('a session with no history reads as undefined', (t) => {
   assert.equal(readLog(join(tempDir(t), 'nothing')), undefined);
+});
+
+test('small output reaches the disk within the batch delay, without waiting for more', async (t) => {
+  const dir = join(tempDir(t), 'log');
+  const { recorder } = open(dir);
+  recorder.append(Buffer.from('just a prompt> '));
+  const deadline = Date.now() + BATCH_DELAY_MS * 20;
+  while (Date.now() < deadline && (readLog(dir)?.[0]?.bytes.length ?? 0) === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.equal(readLog(dir)?.[0]?.bytes.toString(), 'just a prompt> ');
+  await recorder.close();
 });
