@@ -14,6 +14,8 @@ import type { LogBytes, SizeChange } from './output-log.js';
 
 type XtermModule = typeof import('@xterm/headless');
 
+/** Recordings without size information were made before csm recorded sizes, or by hand. */
+export const DEFAULT_SIZE = { cols: 80, rows: 24 } as const;
 /** Rows kept above the screen between drains; each write is cut to fit, so none is lost. */
 const SCROLLBACK_ROWS = 10_000;
 /** One byte scrolls at most one row (a line feed), so a write this size cannot overrun the scrollback. */
@@ -163,4 +165,18 @@ export function sizeAt(sizes: readonly SizeChange[], offset: number): SizeChange
     found = size;
   }
   return found;
+}
+
+/** All of a recording as lines of text, as `csm logs` prints it. */
+export async function renderLines(pieces: readonly LogBytes[], sizes: readonly SizeChange[]): Promise<string[]> {
+  const first = sizeAt(sizes, pieces[0]?.start ?? 0) ?? sizes[0] ?? DEFAULT_SIZE;
+  const lines: string[] = [];
+  const renderer = await TextRenderer.create(first.cols, first.rows, (line) => lines.push(line));
+  try {
+    for (const piece of pieces) await playOutput(renderer, piece, sizes);
+    renderer.flush();
+  } finally {
+    renderer.dispose();
+  }
+  return lines;
 }

@@ -376,6 +376,16 @@ export class SessionManager {
     return readLog(logDirFor(this.deps.paths, this.find(id).record.id));
   }
 
+  /** The recorded output rendered as lines of text, as `csm logs` prints it; undefined if nothing was recorded. */
+  async readText(id: string): Promise<string[] | undefined> {
+    const dir = logDirFor(this.deps.paths, this.find(id).record.id);
+    const pieces = readLog(dir);
+    if (pieces === undefined) return undefined;
+    // The terminal emulator loads only when someone asks for text.
+    const { renderLines } = await import('./log-render.js');
+    return renderLines(pieces, readSizes(dir));
+  }
+
   /** The terminal sizes the session had, at the byte offsets where they took effect. */
   outputSizes(id: string): SizeChange[] {
     return readSizes(logDirFor(this.deps.paths, this.find(id).record.id));

@@ -18,7 +18,6 @@ export interface LogsCommandOptions {
 
 /** While output keeps coming (a spinner), print the screen at least this often. */
 const FOLLOW_FLUSH_MS = 1000;
-const DEFAULT_SIZE = { cols: 80, rows: 24 };
 
 export async function logsCommand(options: LogsCommandOptions, ctx: CommandContext): Promise<number> {
   const manager = new SessionManager({ paths: resolvePaths(ctx.env) });
@@ -58,7 +57,7 @@ async function renderedLogs(
   options: LogsCommandOptions,
   out: (text: string | Buffer) => void,
 ): Promise<void> {
-  const { TextRenderer, playOutput, sizeAt } = await import('../log-render.js');
+  const { DEFAULT_SIZE, TextRenderer, playOutput, sizeAt } = await import('../log-render.js');
   let sizes = manager.outputSizes(found.record.id);
   const first = sizeAt(sizes, pieces[0]?.start ?? 0) ?? sizes[0] ?? DEFAULT_SIZE;
   // --tail holds back the lines of what was already recorded, to print the last N once it is all rendered.
