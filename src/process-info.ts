@@ -154,13 +154,17 @@ function splitToken(token: string): [string, number] {
   return [token.slice(0, at), Number(token.slice(at + 1))];
 }
 
-/** Sends a signal, treating "already gone" as success. */
+/**
+ * Sends a signal; false when the process is already gone (ESRCH) or not ours
+ * to signal (EPERM: e.g. a setuid program such as sudo running in the
+ * session). Either way there is nothing more csm can do to it.
+ */
 export function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
   try {
     process.kill(pid, signal);
     return true;
   } catch (error) {
-    if (error instanceof Error && 'code' in error && error.code === 'ESRCH') return false;
+    if (error instanceof Error && 'code' in error && (error.code === 'ESRCH' || error.code === 'EPERM')) return false;
     throw error;
   }
 }

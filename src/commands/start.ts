@@ -1,7 +1,7 @@
 // `csm start [dir] [-- args...]`: host a session in this terminal until its
 // child exits or someone stops it.
 import { describeExit, exitStatus, tildify } from '../format.js';
-import { SessionManager } from '../manager.js';
+import { type SessionEnd, SessionManager } from '../manager.js';
 import { resolvePaths } from '../paths.js';
 import { recordingSettings } from '../recording-env.js';
 import { shortId } from '../session.js';
@@ -41,6 +41,9 @@ export async function startCommand(options: StartCommandOptions, ctx: CommandCon
     },
   });
   const link = linkTerminal(hosted.process, ctx);
+  // After a hang-up, writes to the terminal fail with EIO as 'error' events;
+  // the end-of-session line is then simply lost, never a crash.
+  ctx.stderr.on('error', () => undefined);
 
   let caught: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -50,8 +53,13 @@ export async function startCommand(options: StartCommandOptions, ctx: CommandCon
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
 
   try {
-    const end = await hosted.ended;
-    await link.restore();
+    let end: SessionEnd;
+    try {
+      end = await hosted.ended;
+    } finally {
+      // Whatever happened, the terminal goes back to the mode it had.
+      await link.restore();
+    }
     if (end.exit.signal !== undefined || (end.stoppedWith !== undefined && end.stoppedWith !== 'exit')) {
       resetTerminalModes(ctx.stdout);
     }
