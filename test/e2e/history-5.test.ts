@@ -184,3 +184,30 @@ test('a history that cannot be written warns once and never harms the session', 
   const [row] = await listJson(h, true);
   assert.equal(row?.statusText, 'exited 0');
 });
+
+test('with CSM_RECORD=0 nothing is recorded or tracked: logs and wait say so, send still works', async (t) => {
+  const h = testHome(t);
+  const { term, id } = await startFake(h, { env: { CSM_RECORD: '0' } });
+  assert.equal((await listJson(h))[0]?.statusText, 'unknown');
+  const logs = await csm(h, ['logs', id]);
+  assert.equal(logs.code, 1);
+  assert.match(logs.stderr, /has no recorded output \(it was started with CSM_RECORD=0/);
+  const wait = await csm(h, ['wait', id, '--timeout', '1']);
+  assert.equal(wait.code, 1);
+  assert.match(wait.stderr, /does not track activity/);
+  const sent = await csm(h, ['send', id, 'say still typed', '--enter']);
+  assert.equal(sent.code, 0, sent.stderr);
+  await term.waitForText(/^still typed$/m);
+  const exiting = csm(h, ['wait', id, '--until', 'exit', '--timeout', '10']);
+  term.type('quit\r');
+  assert.equal((await exiting).code, 0);
+  assert.equal(existsSync(join(h.home, 'logs', id)), false);
+});
+
+test('a bad CSM_LOG_MAX_BYTES is refused before anything starts', async (t) => {
+  const h = testHome(t, { CSM_LOG_MAX_BYTES: 'lots' });
+  const run = await csm(h, ['start', '.']);
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /^csm: CSM_LOG_MAX_BYTES takes 0 or a size/);
+  assert.deepEqual(await listJson(h, true), []);
+});
