@@ -16,7 +16,7 @@ import { NotObservedError, SessionNotFoundError, StopError } from './errors.js';
 import { DEFAULT_COMMAND, resolveExecutable } from './executable.js';
 import type { EndedRecord } from './history.js';
 import { type Follower, followLog } from './output-follow.js';
-import { type LogBytes, logDirFor, logEnd, readLog, readSizes, type SizeChange } from './output-log.js';
+import { type LogBytes, logDirFor, logEnd, readLog, readSizes, removeLog, type SizeChange } from './output-log.js';
 import { DEFAULT_LOG_MAX_BYTES } from './output-recorder.js';
 import type { CsmPaths } from './paths.js';
 import { socketPathFor } from './paths.js';
@@ -199,7 +199,9 @@ export class SessionManager {
       if (observer !== undefined) child = observer.attach(child);
     } catch (error) {
       control.close();
+      // A session that never ran keeps no (empty) history.
       await observer?.close();
+      removeLog(this.deps.paths, session.id);
       throw error;
     }
 

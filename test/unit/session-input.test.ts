@@ -98,7 +98,12 @@ test('idle is satisfied by a session that needs input; nothing live is satisfied
 
 test('waiting polls until the state, the end of the session, or the timeout', async () => {
   let now = 0;
-  const clock = { now: () => now, sleep: async (ms: number) => void (now += ms) };
+  const clock = {
+    now: () => now,
+    sleep: async (ms: number) => {
+      now += ms;
+    },
+  };
   const sequence: SessionStatus[] = [{ kind: 'active' }, { kind: 'active' }, { kind: 'idle', idleMs: 2000 }];
   const reached = await waitForState(async () => ({ status: sequence.shift() ?? { kind: 'active' }, ended: false }), 'idle', clock);
   assert.deepEqual(reached, { outcome: 'reached', status: { kind: 'idle', idleMs: 2000 } });
