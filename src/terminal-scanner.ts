@@ -5,7 +5,8 @@
 // (as xterm.js does) only as far as needed to never mistake the BEL ending an
 // OSC for a bell, and keeps its state between chunks, so an escape split
 // across reads is seen exactly once. No timers, no allocation on plain text:
-// in the ground state it jumps from ESC to BEL with Buffer.indexOf.
+// in the ground state it jumps from ESC to BEL with Buffer.indexOf once a run
+// of text is longer than a few bytes.
 
 export type NotificationKind = 'bell' | 'osc9' | 'osc99' | 'osc777';
 
@@ -37,6 +38,8 @@ export const MAX_OSC_BYTES = 4096;
 /** No real mode number comes near this; it only bounds the arithmetic. */
 const MAX_PARAM = 99_999;
 const MAX_PRIVATE_PARAMS = 16;
+/** How far the ground state looks byte by byte before handing a long run of text to memchr. */
+const SHORT_SCAN = 24;
 
 export class TerminalScanner {
   private state = State.Ground;
@@ -61,16 +64,35 @@ export class TerminalScanner {
     let i = 0;
     while (i < n) {
       if (this.state === State.Ground) {
-        if (nextBel !== -1 && nextBel < i) nextBel = chunk.indexOf(BEL, i);
-        const esc = chunk.indexOf(ESC, i);
-        if (nextBel !== -1 && (esc === -1 || nextBel < esc)) {
-          this.sink.notification('bell', '');
-          i = nextBel + 1;
-          continue;
+        // Escapes are often a few bytes apart (colours): look a little way in
+        // JavaScript first, and leave long runs of text to memchr.
+        let j = i;
+        const limit = Math.min(n, i + SHORT_SCAN);
+        while (j < limit) {
+          const byte = chunk[j];
+          if (byte === ESC || byte === BEL) break;
+          j += 1;
         }
-        if (esc === -1) return;
-        this.state = State.Escape;
-        i = esc + 1;
+        if (j === limit) {
+          if (j >= n) return;
+          if (nextBel !== -1 && nextBel < j) nextBel = chunk.indexOf(BEL, j);
+          const esc = chunk.indexOf(ESC, j);
+          j = esc === -1 ? nextBel : nextBel !== -1 && nextBel < esc ? nextBel : esc;
+          if (j === -1) return;
+        }
+        if (chunk[j] === BEL) this.sink.notification('bell', '');
+        else this.state = State.Escape;
+        i = j + 1;
+        continue;
+      }
+      if (this.state === State.Escape && chunk[i] === 0x5b) {
+        // ESC [ is by far the most common escape: straight into the CSI loop.
+        this.startCsi();
+        i = this.csiRun(chunk, i + 1);
+        continue;
+      }
+      if (this.state === State.Csi) {
+        i = this.csiRun(chunk, i);
         continue;
       }
       if (this.state === State.String) {
@@ -85,6 +107,48 @@ export class TerminalScanner {
     }
   }
 
+  private startCsi(): void {
+    this.state = State.Csi;
+    this.csiPrivate = false;
+    this.csiOther = false;
+    this.csiStarted = false;
+    this.param = 0;
+    this.params.length = 0;
+  }
+
+  /** CSI parameters up to the final byte, in one loop; returns the index after what it consumed. */
+  private csiRun(chunk: Buffer, from: number): number {
+    const n = chunk.length;
+    for (let i = from; i < n; i++) {
+      const byte = chunk[i] ?? 0;
+      if (byte >= 0x40 && byte <= 0x7e) {
+        this.state = State.Ground;
+        if (this.csiPrivate && !this.csiOther && (byte === 0x68 || byte === 0x6c)) {
+          if (this.params.length < MAX_PRIVATE_PARAMS) this.params.push(this.param);
+          for (const mode of this.params) this.sink.mode(mode, byte === 0x68);
+        }
+        return i + 1;
+      }
+      if (byte >= 0x30 && byte <= 0x39) {
+        this.param = Math.min(this.param * 10 + (byte - 0x30), MAX_PARAM);
+      } else if (byte === 0x3b) {
+        if (this.params.length < MAX_PRIVATE_PARAMS) this.params.push(this.param);
+        this.param = 0;
+      } else if (byte === 0x3f && !this.csiStarted) {
+        this.csiPrivate = true;
+      } else if (byte >= 0x20 && byte <= 0x3f) {
+        // Another marker (< = >), a colon, or an intermediate byte: not a DEC mode change.
+        this.csiOther = true;
+      } else {
+        // C0 controls are executed mid-sequence, as a terminal does (ESC starts a new one).
+        this.control(byte);
+        return i + 1;
+      }
+      this.csiStarted = true;
+    }
+    return n;
+  }
+
   private step(byte: number): void {
     switch (this.state) {
       case State.Escape:
@@ -93,9 +157,6 @@ export class TerminalScanner {
       case State.EscapeIntermediate:
         if (byte >= 0x30 && byte <= 0x7e) this.state = State.Ground;
         else this.control(byte);
-        return;
-      case State.Csi:
-        this.csi(byte);
         return;
       case State.Osc:
         this.oscByte(byte);
@@ -108,12 +169,7 @@ export class TerminalScanner {
   private escape(byte: number): void {
     switch (byte) {
       case 0x5b: // [
-        this.state = State.Csi;
-        this.csiPrivate = false;
-        this.csiOther = false;
-        this.csiStarted = false;
-        this.param = 0;
-        this.params.length = 0;
+        this.startCsi();
         return;
       case 0x5d: // ]
         this.state = State.Osc;
@@ -141,36 +197,6 @@ export class TerminalScanner {
     if (byte === ESC) this.state = State.Escape;
     else if (byte === CAN || byte === SUB) this.state = State.Ground;
     else if (byte === BEL) this.sink.notification('bell', '');
-  }
-
-  private csi(byte: number): void {
-    if (byte >= 0x30 && byte <= 0x3f) {
-      if (byte <= 0x39) {
-        this.param = Math.min(this.param * 10 + (byte - 0x30), MAX_PARAM);
-      } else if (byte === 0x3b) {
-        if (this.params.length < MAX_PRIVATE_PARAMS) this.params.push(this.param);
-        this.param = 0;
-      } else if (byte === 0x3f && !this.csiStarted) {
-        this.csiPrivate = true;
-      } else {
-        this.csiOther = true;
-      }
-      this.csiStarted = true;
-      return;
-    }
-    if (byte >= 0x20 && byte <= 0x2f) {
-      this.csiOther = true;
-      return;
-    }
-    if (byte >= 0x40 && byte <= 0x7e) {
-      this.state = State.Ground;
-      if (this.csiPrivate && !this.csiOther && (byte === 0x68 || byte === 0x6c)) {
-        if (this.params.length < MAX_PRIVATE_PARAMS) this.params.push(this.param);
-        for (const mode of this.params) this.sink.mode(mode, byte === 0x68);
-      }
-      return;
-    }
-    this.control(byte);
   }
 
   private oscByte(byte: number): void {
