@@ -4,6 +4,7 @@
 // node-pty nor anything else they do not use.
 import { Command, Option } from 'commander';
 import type { CommandContext } from './commands/context.js';
+import { parseDuration } from './duration.js';
 import { UsageError } from './errors.js';
 import { DEFAULT_STOP_TIMEOUT_MS } from './stop-defaults.js';
 
@@ -42,12 +43,17 @@ Environment:
   CSM_COMMAND       command to run instead of claude (--command wins)
   CSM_HOME          state directory (default: $XDG_STATE_HOME/csm or ~/.local/state/csm)
   CSM_RUNTIME_DIR   control sockets (default: $XDG_RUNTIME_DIR/csm or /tmp/csm-<uid>)
+  CSM_LOG_MAX_BYTES cap on each session's recorded output (default 8M; 0: record none)
+  CSM_RECORD=0      neither record output nor track activity (no logs, STATUS unknown)
 
 Examples:
   csm start ./repo                  Claude Code in ./repo, in this terminal
   csm start . -- --model opus       pass arguments to claude after --
   csm list                          every live session, from any terminal
-  csm stop 3f2a                     stop a session by id prefix`,
+  csm stop 3f2a                     stop a session by id prefix
+  csm logs 3f2a --follow            read what a session printed, live
+  csm send 3f2a 'run the tests' --enter && csm wait 3f2a
+                                    type a prompt, then wait until it is done`,
     );
 
   program
@@ -55,22 +61,38 @@ Examples:
     .description('start a session in this terminal and stay attached until it ends')
     .argument('[dir]', 'directory to run in', '.')
     .option('-c, --command <path-or-name>', 'command to run instead of claude (env: CSM_COMMAND)')
+    .option('--no-session-id', "don't pass --session-id <csm id> to Claude Code")
     .usage('[options] [dir] [-- args...]')
-    .addHelpText('after', '\nArguments after -- are passed to the command unchanged.')
-    .action(async (dir: string, opts: { command?: string }) => {
+    .addHelpText(
+      'after',
+      `
+Arguments after -- are passed to the command unchanged. When the command is
+Claude Code (claude) and none of --session-id, --resume/-r, --continue/-c is
+given, csm adds --session-id <csm session id>, so that the conversation can be
+resumed later with csm resume <id>.`,
+    )
+    .action(async (dir: string, opts: { command?: string; sessionId: boolean }) => {
       const { startCommand } = await import('./commands/start.js');
-      exitCode = await startCommand({ dir, command: opts.command, args: passthrough }, ctx);
+      exitCode = await startCommand({ dir, command: opts.command, args: passthrough, conversationId: opts.sessionId }, ctx);
     });
 
   program
     .command('list')
     .alias('ls')
-    .description('list every live session of this user')
-    .option('--json', 'print JSON: id, workingDir, createdAt, pid, hostPid, command, args, state')
+    .description('list every live session of this user, with what it is doing')
+    .option('-a, --all', 'ended sessions too, with their end time and exit status')
+    .option('--json', 'print JSON: id, workingDir, createdAt, pid, hostPid, command, args, state, status, raw activity times')
     .option('-q, --quiet', 'print full ids only, one per line')
-    .action(async (opts: { json?: boolean; quiet?: boolean }) => {
+    .addHelpText(
+      'after',
+      `
+STATUS: active (output or input in the last 2 s), idle 4m (quiet for that long),
+needs input (the program rang the bell or sent a notification since the last
+keystroke), unknown (its host does not answer); with --all, exited N or killed.`,
+    )
+    .action(async (opts: { json?: boolean; quiet?: boolean; all?: boolean }) => {
       const { listCommand } = await import('./commands/list.js');
-      exitCode = await listCommand({ json: opts.json === true, quiet: opts.quiet === true }, ctx);
+      exitCode = await listCommand({ json: opts.json === true, quiet: opts.quiet === true, all: opts.all === true }, ctx);
     });
 
   program
@@ -88,12 +110,100 @@ Examples:
       exitCode = await stopCommand({ ids, all: opts.all === true, timeoutMs: opts.timeout * 1000 }, ctx);
     });
 
+  program
+    .command('logs')
+    .description("print a session's recorded output (live or ended) as readable text")
+    .argument('<id>', 'session id or unique prefix')
+    .option('-f, --follow', 'keep printing new output until the session ends')
+    .addOption(new Option('-n, --tail <lines>', 'only the last <lines> lines of what was recorded').argParser(parseCount))
+    .option('--raw', 'the exact bytes, escape codes and all (replays with cat in a terminal)')
+    .action(async (id: string, opts: { follow?: boolean; tail?: number; raw?: boolean }) => {
+      const { logsCommand } = await import('./commands/logs.js');
+      exitCode = await logsCommand({ id, follow: opts.follow === true, raw: opts.raw === true, tail: opts.tail }, ctx);
+    });
+
+  program
+    .command('send')
+    .description('type into a session: text, named keys, Enter')
+    .argument('<id>', 'session id or unique prefix')
+    .argument('[text...]', 'text to type (words joined by spaces); - reads it from stdin')
+    .option('--enter', 'press Enter once the program has taken the text')
+    .option('-k, --keys <key...>', 'named keys to press after the text: Enter Escape Tab Backspace Up Down Left Right Ctrl-C Ctrl-D ...')
+    .addHelpText(
+      'after',
+      `
+Multi-line text goes as one bracketed paste when the program enabled bracketed
+paste, and as typed lines otherwise. Text comes first, then keys, then Enter.
+Examples:
+  csm send 3f2a 'explain this repo' --enter
+  git diff | csm send 3f2a - --enter
+  csm send 3f2a --keys Escape`,
+    )
+    .action(async (id: string, text: string[], opts: { enter?: boolean; keys?: string[] }) => {
+      const { sendCommand } = await import('./commands/send.js');
+      exitCode = await sendCommand({ id, text, keys: opts.keys ?? [], enter: opts.enter === true }, ctx);
+    });
+
+  program
+    .command('wait')
+    .description('wait until a session is idle, needs input, or has exited')
+    .argument('<id>', 'session id or unique prefix')
+    .addOption(
+      new Option('-u, --until <state>', 'idle (not active: idle or needs input), needs-input, or exit')
+        .choices(['idle', 'needs-input', 'exit'])
+        .default('idle'),
+    )
+    .addOption(new Option('-t, --timeout <seconds>', 'give up after this many seconds').argParser(parseWaitSeconds))
+    .addHelpText(
+      'after',
+      `
+Prints the status reached. Exit status: 0 reached, 3 the session ended first,
+124 timed out, 1 no such session.`,
+    )
+    .action(async (id: string, opts: { until: 'idle' | 'needs-input' | 'exit'; timeout?: number }) => {
+      const { waitCommand } = await import('./commands/wait.js');
+      exitCode = await waitCommand({ id, until: opts.until, timeoutMs: opts.timeout === undefined ? undefined : opts.timeout * 1000 }, ctx);
+    });
+
+  program
+    .command('rm')
+    .description('delete ended sessions and their recorded output (live ones are refused)')
+    .argument('<ids...>', 'session ids or prefixes')
+    .action(async (ids: string[]) => {
+      const { rmCommand } = await import('./commands/rm.js');
+      exitCode = await rmCommand({ ids }, ctx);
+    });
+
+  program
+    .command('prune')
+    .description('delete ended sessions and their recorded output; live sessions are kept')
+    .addOption(
+      new Option('--older-than <duration>', 'only sessions that ended longer ago than this (30m, 12h, 7d, 2w)').argParser((value) =>
+        parseDuration(value, '--older-than'),
+      ),
+    )
+    .action(async (opts: { olderThan?: number }) => {
+      const { pruneCommand } = await import('./commands/prune.js');
+      exitCode = await pruneCommand({ olderThanMs: opts.olderThan }, ctx);
+    });
+
+  program
+    .command('resume')
+    .description("start a new session in an ended Claude Code session's directory, continuing its conversation")
+    .argument('<id>', 'id or prefix of the ended session')
+    .usage('[options] <id> [-- args...]')
+    .addHelpText('after', '\nRuns claude --resume <id> in that directory; arguments after -- are added.')
+    .action(async (id: string) => {
+      const { resumeCommand } = await import('./commands/resume.js');
+      exitCode = await resumeCommand({ id, args: passthrough }, ctx);
+    });
+
   if (cliArgv.length <= 2) {
     program.outputHelp({ error: true });
     throw new UsageError('no command given; try csm start <dir>');
   }
-  if (passthrough.length > 0 && cliArgv[2] !== 'start') {
-    throw new UsageError('arguments after -- are only for csm start');
+  if (passthrough.length > 0 && cliArgv[2] !== 'start' && cliArgv[2] !== 'resume') {
+    throw new UsageError('arguments after -- are only for csm start and csm resume');
   }
   await program.parseAsync([...cliArgv], { from: 'node' });
   return exitCode;
@@ -110,6 +220,25 @@ function parseSeconds(value: string): number {
   const seconds = Number(value);
   if (value.trim() === '' || !Number.isFinite(seconds) || seconds < 0 || seconds > 3600) {
     throw new UsageError(`--timeout takes a number of seconds from 0 to 3600, not ${JSON.stringify(value)}`);
+  }
+  return seconds;
+}
+
+function parseCount(value: string): number {
+  const count = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(count)) {
+    throw new UsageError(`--tail takes a number of lines, not ${JSON.stringify(value)}`);
+  }
+  return count;
+}
+
+/** A week: longer waits belong to a scheduler, not a blocked shell. */
+const MAX_WAIT_SECONDS = 7 * 24 * 3600;
+
+function parseWaitSeconds(value: string): number {
+  const seconds = Number(value);
+  if (value.trim() === '' || !Number.isFinite(seconds) || seconds < 0 || seconds > MAX_WAIT_SECONDS) {
+    throw new UsageError(`--timeout takes a number of seconds from 0 to ${MAX_WAIT_SECONDS}, not ${JSON.stringify(value)}`);
   }
   return seconds;
 }

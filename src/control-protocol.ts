@@ -2,6 +2,7 @@
 // object per line over the session's Unix socket. Small on purpose, so that
 // it can be read with `socat - UNIX-CONNECT:<sock>` when debugging.
 import { StringDecoder } from 'node:string_decoder';
+import { parseSessionIoRequest, type SessionIoReply, type SessionIoRequest } from './session-io-protocol.js';
 
 export const PROTOCOL_VERSION = 1;
 /** No legitimate message comes near this; a longer line is abuse or a bug. */
@@ -9,7 +10,8 @@ export const MAX_LINE_BYTES = 64 * 1024;
 
 export type ControlRequest =
   | { readonly v: number; readonly op: 'ping' }
-  | { readonly v: number; readonly op: 'stop'; readonly timeoutMs: number };
+  | { readonly v: number; readonly op: 'stop'; readonly timeoutMs: number }
+  | SessionIoRequest;
 
 export interface SessionExit {
   /** The child's exit code, or undefined when a signal killed it. */
@@ -21,7 +23,8 @@ export type ControlReply =
   | { readonly ok: true; readonly event: 'pong'; readonly id: string; readonly pid: number; readonly hostPid: number }
   | { readonly ok: true; readonly event: 'stopping' }
   | { readonly ok: true; readonly event: 'stopped'; readonly exit: SessionExit; readonly escalatedTo: string | null }
-  | { readonly ok: false; readonly error: string };
+  | { readonly ok: false; readonly error: string }
+  | SessionIoReply;
 
 export function encode(message: ControlRequest | ControlReply): string {
   return `${JSON.stringify(message)}\n`;
@@ -44,6 +47,8 @@ export function parseRequest(line: string): ControlRequest | string {
     if (typeof t !== 'number' || !Number.isFinite(t) || t < 0 || t > 3_600_000) return 'stop needs timeoutMs between 0 and 3600000';
     return { v: PROTOCOL_VERSION, op: 'stop', timeoutMs: t };
   }
+  const io = parseSessionIoRequest(r, PROTOCOL_VERSION);
+  if (io !== undefined) return io;
   return `unknown op ${JSON.stringify(r.op)}`;
 }
 

@@ -78,6 +78,34 @@ export class StopError extends CsmError {
   }
 }
 
+/** The operation needs an ended session, and this one is still running. */
+export class SessionLiveError extends CsmError {
+  constructor(message: string) {
+    super('session-live', message, ExitCode.failure);
+  }
+}
+
+/** The session did not run Claude Code with a known conversation id. */
+export class NotResumableError extends CsmError {
+  constructor(message: string) {
+    super('not-resumable', message, ExitCode.failure);
+  }
+}
+
+/** The session does not track activity (started with CSM_RECORD=0), so it has no status to wait for. */
+export class NotObservedError extends CsmError {
+  constructor(message: string) {
+    super('not-observed', message, ExitCode.failure);
+  }
+}
+
+/** Input could not be delivered to a live session (its host did not answer or refused). */
+export class SendError extends CsmError {
+  constructor(message: string) {
+    super('send-failed', message, ExitCode.failure);
+  }
+}
+
 /** Errno-style errors from node:fs and node:net carry a string code. */
 export function errnoCode(error: unknown): string | undefined {
   if (error instanceof Error && 'code' in error && typeof error.code === 'string') return error.code;

@@ -8,11 +8,16 @@
 import { lstatSync } from 'node:fs';
 import { v4 as uuidv4 } from 'uuid';
 import { buildChildEnv } from './child-env.js';
+import { withConversationId } from './claude-args.js';
 import { request } from './control-client.js';
 import { PROTOCOL_VERSION, type SessionExit } from './control-protocol.js';
 import { ControlServer } from './control-server.js';
-import { StopError } from './errors.js';
+import { NotObservedError, SessionNotFoundError, StopError } from './errors.js';
 import { DEFAULT_COMMAND, resolveExecutable } from './executable.js';
+import type { EndedRecord } from './history.js';
+import { type Follower, followLog } from './output-follow.js';
+import { type LogBytes, logDirFor, logEnd, readLog, readSizes, removeLog, type SizeChange } from './output-log.js';
+import { DEFAULT_LOG_MAX_BYTES } from './output-recorder.js';
 import type { CsmPaths } from './paths.js';
 import { socketPathFor } from './paths.js';
 import { ensurePrivateDir } from './private-dir.js';
@@ -20,8 +25,15 @@ import { isSameProcess, type ProcessIdentity, sessionMembers, startTimeOf } from
 import type { SessionProcess, SpawnSessionProcess } from './pty.js';
 import { Registry, unlinkQuietly } from './registry.js';
 import { createSession, RECORD_VERSION, type Session, type SessionRecord } from './session.js';
+import { type FoundSession, type ListEndedResult, resumeTarget, SessionCatalog } from './session-catalog.js';
+import type { InputClock, SendInput } from './session-input.js';
+import { sendRemote, writeRemote } from './session-io-client.js';
+import { NOT_OBSERVED, sendToChild, serveSessionIo } from './session-io-server.js';
+import { SessionObserver } from './session-observer.js';
+import { reportSession, type StatusReport } from './session-report.js';
+import { type Probe, type WaitOutcome, type WaitTarget, waitForState } from './session-wait.js';
 import { DEFAULT_STOP_TIMEOUT_MS } from './stop-defaults.js';
-import { terminateProcess, terminateSession } from './terminate.js';
+import { sleep, terminateProcess, terminateSession } from './terminate.js';
 import { resolveWorkingDir } from './working-dir.js';
 
 /** A healthy host answers within milliseconds; beyond this it is hung. */
@@ -39,7 +51,18 @@ export interface StartOptions {
   readonly rows: number;
   /** Called once the session exists and just before its child is spawned. */
   readonly beforeSpawn?: (session: Session) => void;
+  /** Claude Code only: add `--session-id <csm id>` unless args choose a conversation (default true). */
+  readonly conversationId?: boolean | undefined;
+  /** Record output history and track activity (default true); off, `logs` and STATUS know nothing of the session. */
+  readonly observe?: boolean | undefined;
+  /** Cap on recorded output in bytes (default DEFAULT_LOG_MAX_BYTES); 0 records none but still tracks activity. */
+  readonly logMaxBytes?: number | undefined;
+  /** Problems that do not end the session, e.g. output history that could not be written. */
+  readonly onWarning?: ((message: string) => void) | undefined;
 }
+
+export type { FoundSession, ListEndedResult } from './session-catalog.js';
+export type { StatusReport } from './session-report.js';
 
 export interface HostedSession {
   readonly session: Session;
@@ -78,6 +101,9 @@ export interface StopResult {
   readonly escalatedTo: string | undefined;
 }
 
+/** Options for a session started in the background; unset fields default to this process's cwd and env, 80x24, no args. */
+export type LaunchOptions = Partial<StartOptions>;
+
 interface HostedProcess {
   readonly process: SessionProcess;
   readonly record: SessionRecord;
@@ -87,6 +113,9 @@ interface HostedProcess {
   stopping?: Promise<NodeJS.Signals | undefined>;
   /** Control clients waiting to hear how the session ended. */
   readonly endWaiters: ((end: SessionEnd) => void)[];
+  /** Output history and activity; undefined when the session is not observed. */
+  readonly observer: SessionObserver | undefined;
+  readonly warn: (message: string) => void;
 }
 
 export interface ManagerDeps {
@@ -101,9 +130,12 @@ export class SessionManager {
   private readonly sessions = new Map<string, Session>();
   private readonly processes = new Map<string, HostedProcess>();
   private readonly registry: Registry;
+  private readonly catalog: SessionCatalog;
+  private readonly inputClock: InputClock = { now: () => this.nowMs(), sleep };
 
   constructor(private readonly deps: ManagerDeps) {
     this.registry = new Registry(deps.paths);
+    this.catalog = new SessionCatalog(deps.paths, () => this.nowMs());
   }
 
   /** Sessions hosted by this process (metadata map), newest first. */
@@ -134,26 +166,45 @@ export class SessionManager {
         reply({ ok: false, error: 'session is ending' });
         return;
       }
+      if (req.op !== 'stop') {
+        void serveSessionIo(req, hosted.process, hosted.observer, this.inputClock).then(reply, (error: unknown) =>
+          reply({ ok: false, error: error instanceof Error ? error.message : String(error) }),
+        );
+        return;
+      }
       reply({ ok: true, event: 'stopping' });
       // The final reply goes out before the socket closes (see watchExit).
       hosted.endWaiters.push((end) => reply({ ok: true, event: 'stopped', exit: end.exit, escalatedTo: end.stoppedWith ?? null }));
       void this.stopHosted(session.id, req.timeoutMs);
     });
 
+    const args = withConversationId(
+      [options.command ?? DEFAULT_COMMAND, command],
+      options.args,
+      session.id,
+      options.conversationId !== false,
+    );
     let child: SessionProcess;
+    let observer: SessionObserver | undefined;
+    const warn = options.onWarning ?? (() => undefined);
     try {
       options.beforeSpawn?.(session);
       const spawn = this.deps.spawn ?? (await import('./pty.js')).spawnSessionProcess;
+      observer = options.observe === false ? undefined : this.observerFor(session.id, options, warn);
       child = await spawn({
         command,
-        args: options.args,
+        args,
         cwd: workingDir,
         env: buildChildEnv(options.env, session.id),
         cols: options.cols,
         rows: options.rows,
       });
+      if (observer !== undefined) child = observer.attach(child);
     } catch (error) {
       control.close();
+      // A session that never ran keeps no (empty) history.
+      await observer?.close();
+      removeLog(this.deps.paths, session.id);
       throw error;
     }
 
@@ -162,7 +213,7 @@ export class SessionManager {
       version: RECORD_VERSION,
       ...session,
       command,
-      args: [...options.args],
+      args,
       hostPid: process.pid,
       hostStartTime: hostStart,
       pid: child.pid,
@@ -172,7 +223,7 @@ export class SessionManager {
       tty: child.tty,
       socketPath,
     };
-    const ended = this.watchExit(session, record, child, control);
+    const ended = this.watchExit(session, record, child, control, observer, warn);
     this.sessions.set(session.id, session);
     try {
       this.registry.write(record);
@@ -248,6 +299,172 @@ export class SessionManager {
     return { record, via: 'direct', escalatedTo: result.escalatedTo };
   }
 
+  // ---- Output history, activity and input (the library API) ----
+  // Each works for sessions hosted by this process and, through their
+  // control sockets and history files, for sessions hosted by any other.
+  // Sessions are named by full id or unique prefix, live or ended.
+
+  /** Starts a session in the background, hosted by this process with no terminal attached; it ends with this process. */
+  start(options: LaunchOptions = {}): Promise<HostedSession> {
+    return this.startSession({ dir: '.', cwd: process.cwd(), args: [], env: process.env, cols: 80, rows: 24, ...options });
+  }
+
+  /** Ended sessions kept in history, newest end first; ghosts of dead hosts are archived first. */
+  listEnded(): ListEndedResult {
+    return this.catalog.ended(this.listSessions());
+  }
+
+  find(name: string): FoundSession {
+    return this.catalog.find(name, this.listSessions());
+  }
+
+  /** The session's status now: from its activity while it lives, from its exit once it has ended. */
+  status(id: string): Promise<StatusReport> {
+    return this.report(this.find(id));
+  }
+
+  /** Status of a session already found: what `csm list` asks of every live session at once. */
+  report(found: FoundSession): Promise<StatusReport> {
+    return reportSession(found, {
+      hostedHere: (id) => this.processes.get(id),
+      isLive: (record) => this.isLive(record),
+      ended: (id) => this.catalog.endedRecord(id),
+      now: () => this.nowMs(),
+    });
+  }
+
+  /** Types text, then named keys, then (once the program took the text) Enter; resolves with the bytes written. */
+  send(id: string, input: SendInput): Promise<number> {
+    const record = this.liveRecord(id);
+    const hosted = this.processes.get(record.id);
+    if (hosted !== undefined) return sendToChild(hosted.process, hosted.observer, input, this.inputClock);
+    return sendRemote(record, input);
+  }
+
+  /** Writes bytes into the session as they are. */
+  async write(id: string, data: string | Uint8Array): Promise<number> {
+    const record = this.liveRecord(id);
+    const bytes = Buffer.from(data);
+    const hosted = this.processes.get(record.id);
+    if (hosted === undefined) return writeRemote(record, bytes);
+    hosted.process.write(bytes);
+    return bytes.length;
+  }
+
+  /**
+   * Output from now on (from the start of its history with `replay`), until
+   * the session ends (`done`). Sessions hosted here deliver each chunk as it
+   * comes; others are followed through their history files.
+   */
+  subscribe(id: string, listener: (data: Buffer) => void, options: { replay?: boolean } = {}): Follower {
+    const found = this.find(id);
+    const hosted = this.processes.get(found.record.id);
+    if (hosted?.observer !== undefined && options.replay !== true) {
+      const unsubscribe = hosted.observer.subscribe(listener);
+      return { stop: unsubscribe, done: hosted.ended.then(unsubscribe) };
+    }
+    const from = options.replay === true ? 0 : logEnd(logDirFor(this.deps.paths, found.record.id));
+    return this.followOutput(found, (piece) => listener(piece.bytes), { from });
+  }
+
+  /** Follows the session's history files: pieces with their offsets, until it has ended and all was read. */
+  followOutput(
+    found: FoundSession,
+    deliver: (piece: LogBytes) => void | Promise<void>,
+    options: { from?: number; onQuiet?: () => void | Promise<void> } = {},
+  ): Follower {
+    const isLive = () => found.kind === 'live' && this.isLive(found.record);
+    return followLog(logDirFor(this.deps.paths, found.record.id), deliver, { ...options, isLive, sleep });
+  }
+
+  /** Everything still recorded of the session's output, in contiguous pieces; undefined if nothing was. */
+  readOutput(id: string): LogBytes[] | undefined {
+    return readLog(logDirFor(this.deps.paths, this.find(id).record.id));
+  }
+
+  /** The recorded output rendered as lines of text, as `csm logs` prints it; undefined if nothing was recorded. */
+  async readText(id: string): Promise<string[] | undefined> {
+    const dir = logDirFor(this.deps.paths, this.find(id).record.id);
+    const pieces = readLog(dir);
+    if (pieces === undefined) return undefined;
+    // The terminal emulator loads only when someone asks for text.
+    const { renderLines } = await import('./log-render.js');
+    return renderLines(pieces, readSizes(dir));
+  }
+
+  /** The terminal sizes the session had, at the byte offsets where they took effect. */
+  outputSizes(id: string): SizeChange[] {
+    return readSizes(logDirFor(this.deps.paths, this.find(id).record.id));
+  }
+
+  /** Resolves when the session reaches `target`, ends, or `timeoutMs` passes. */
+  waitFor(id: string, target: WaitTarget, options: { timeoutMs?: number | undefined } = {}): Promise<WaitOutcome> {
+    const found = this.find(id);
+    const probe = async (): Promise<Probe> => {
+      const report = await this.report(found);
+      if (report.live && report.note === NOT_OBSERVED && target !== 'exit') {
+        throw new NotObservedError(`session ${found.record.id.slice(0, 8)}: ${report.note}`);
+      }
+      return { status: report.status, ended: !report.live };
+    };
+    return waitForState(probe, target, { timeoutMs: options.timeoutMs, now: () => this.nowMs(), sleep });
+  }
+
+  /** Deletes ended sessions and their output; refuses, before deleting anything, if one is still live. */
+  remove(names: readonly string[]): EndedRecord[] {
+    return this.catalog.remove(names.map((name) => this.find(name)));
+  }
+
+  /** Deletes ended sessions that ended at least `olderThanMs` ago (all of them without it); live ones are never touched. */
+  prune(olderThanMs?: number): EndedRecord[] {
+    return this.catalog.prune(this.listSessions(), olderThanMs);
+  }
+
+  /** The ended Claude Code session to resume and its conversation id; a clear error if it cannot be. */
+  resumable(name: string): { record: EndedRecord; conversationId: string } {
+    return resumeTarget(this.find(name));
+  }
+
+  private liveRecord(id: string): SessionRecord {
+    const found = this.find(id);
+    if (found.kind === 'ended') throw new SessionNotFoundError(`session ${found.record.id.slice(0, 8)} has ended; nothing was sent`);
+    return found.record;
+  }
+
+  /** Its host is the same process and still has the live record: it has not finished ending. */
+  private isLive(record: SessionRecord): boolean {
+    if (this.processes.has(record.id)) return true;
+    return isSameProcess(hostIdentity(record)) && this.registry.has(record.id);
+  }
+
+  private observerFor(id: string, options: StartOptions, warn: (message: string) => void): SessionObserver {
+    const maxBytes = options.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES;
+    return new SessionObserver({
+      clock: () => this.nowMs(),
+      cols: options.cols,
+      rows: options.rows,
+      log: maxBytes > 0 ? { dir: logDirFor(this.deps.paths, id), maxBytes } : undefined,
+      onWarning: warn,
+    });
+  }
+
+  /** Moves a session that ended here to history, after the last of its output; never fails the session's end. */
+  private async archiveEnded(
+    record: SessionRecord,
+    exit: SessionExit,
+    stoppedWith: string | undefined,
+    observer: SessionObserver | undefined,
+    warn: (message: string) => void,
+  ): Promise<void> {
+    await observer?.close();
+    const problem = this.catalog.archiveEnded(record, exit, stoppedWith, observer?.snapshot().title ?? null);
+    if (problem !== undefined) warn(problem);
+  }
+
+  private nowMs(): number {
+    return this.deps.now?.().getTime() ?? Date.now();
+  }
+
   private async stopHosted(id: string, timeoutMs: number): Promise<SessionEnd> {
     const hosted = this.processes.get(id);
     if (hosted === undefined) throw new StopError(`session ${id} is not hosted here`);
@@ -257,7 +474,14 @@ export class SessionManager {
     return hosted.ended;
   }
 
-  private watchExit(session: Session, record: SessionRecord, child: SessionProcess, control: ControlServer): Promise<SessionEnd> {
+  private watchExit(
+    session: Session,
+    record: SessionRecord,
+    child: SessionProcess,
+    control: ControlServer,
+    observer: SessionObserver | undefined,
+    warn: (message: string) => void,
+  ): Promise<SessionEnd> {
     const ended = child.exited.then(async (exit): Promise<SessionEnd> => {
       const hosted = this.processes.get(session.id);
       // Whatever the child left in its terminal session goes with it, as
@@ -265,6 +489,8 @@ export class SessionManager {
       const leftovers = terminateSession(childIdentity(record), { timeoutMs: DEFAULT_STOP_TIMEOUT_MS, tty: record.tty });
       const stoppedWith = hosted?.stopping !== undefined ? await hosted.stopping : undefined;
       await leftovers;
+      // History before the live record goes, so the session is never in neither.
+      await this.archiveEnded(record, exit, hosted?.stopping !== undefined ? (stoppedWith ?? 'exit') : undefined, observer, warn);
       this.endHosting(session.id, record);
       child.dispose();
       const end: SessionEnd = { exit, stoppedWith: hosted?.stopping !== undefined ? (stoppedWith ?? 'exit') : undefined };
@@ -273,7 +499,7 @@ export class SessionManager {
       control.close();
       return end;
     });
-    this.processes.set(session.id, { process: child, record, control, ended, endWaiters: [] });
+    this.processes.set(session.id, { process: child, record, control, ended, endWaiters: [], observer, warn });
     return ended;
   }
 
@@ -284,8 +510,9 @@ export class SessionManager {
     this.registry.remove(record.id);
   }
 
-  /** Removes what a dead host left behind: its record, and its socket if it is one. */
+  /** Removes what a dead host left behind: its record, and its socket if it is one. The session goes to history, its end unknown. */
   private forget(record: SessionRecord): void {
+    this.catalog.archiveLost(record);
     this.registry.remove(record.id);
     try {
       if (lstatSync(record.socketPath).isSocket()) unlinkQuietly(record.socketPath);

@@ -4,7 +4,7 @@
 // or the new one, never half of one. Reads trust nothing: links, oversized
 // files and foreign names are skipped with a warning.
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { errnoCode, StateDirError } from './errors.js';
 import type { CsmPaths } from './paths.js';
@@ -50,6 +50,18 @@ export class Registry {
   remove(id: string): void {
     if (!isSessionId(id)) return;
     unlinkQuietly(recordPathFor(this.paths, id));
+  }
+
+  /** Whether a record file for `id` exists (it may still fail to parse). */
+  has(id: string): boolean {
+    if (!isSessionId(id)) return false;
+    try {
+      lstatSync(recordPathFor(this.paths, id));
+      return true;
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return false;
+      throw new StateDirError(`cannot read ${this.paths.sessionsDir}: ${describeErrno(errnoCode(error), error)}`);
+    }
   }
 
   /** Every record that parses. A missing state directory means no sessions. */

@@ -1,46 +1,64 @@
-// `csm list`: every live session of this user, from any terminal.
+// `csm list`: every live session of this user, from any terminal, with what
+// each is doing; with --all, ended sessions from history too.
 import { formatAge, formatTable, tildify } from '../format.js';
+import type { EndedRecord } from '../history.js';
 import { probeHosts } from '../host-probe.js';
-import { type SessionState, SessionManager } from '../manager.js';
+import { type ListedSession, SessionManager, type SessionState, type StatusReport } from '../manager.js';
 import { resolvePaths } from '../paths.js';
 import { shortId } from '../session.js';
+import { endedStatus, formatStatus } from '../status.js';
 import { type CommandContext, say } from './context.js';
 
 export interface ListCommandOptions {
   readonly json: boolean;
   readonly quiet: boolean;
+  /** Ended sessions too. */
+  readonly all: boolean;
 }
 
 export async function listCommand(options: ListCommandOptions, ctx: CommandContext): Promise<number> {
   const manager = new SessionManager({ paths: resolvePaths(ctx.env) });
+  // Hung hosts (SIGSTOP, deadlock) are found first, all at once and bounded,
+  // so that asking for status below does not wait on them again.
   const { sessions, warnings } = await probeHosts(manager.listSessions());
-  for (const warning of warnings) say(ctx, `warning: ${warning}`);
+  const ended = options.all ? manager.listEnded() : { sessions: [], warnings: [] };
+  for (const warning of new Set([...warnings, ...ended.warnings])) say(ctx, `warning: ${warning}`);
+
+  if (options.quiet) {
+    for (const { record } of sessions) ctx.stdout.write(`${record.id}\n`);
+    for (const record of ended.sessions) ctx.stdout.write(`${record.id}\n`);
+    return 0;
+  }
+  // Every host is asked at once; one that does not answer costs at most STATUS_ANSWER_MS.
+  const reports = await Promise.all(sessions.map((s) => manager.report({ kind: 'live', record: s.record, state: s.state })));
 
   if (options.json) {
-    const rows = sessions.map(({ record, state }) => ({
-      id: record.id,
-      workingDir: record.workingDir,
-      createdAt: record.createdAt,
-      pid: record.pid,
-      hostPid: record.hostPid,
-      command: record.command,
-      args: record.args,
-      state,
-    }));
+    const rows = [...sessions.map((s, i) => liveJson(s, reports[i])), ...ended.sessions.map(endedJson)];
     ctx.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-  } else if (options.quiet) {
-    for (const { record } of sessions) ctx.stdout.write(`${record.id}\n`);
-  } else if (sessions.length === 0) {
-    ctx.stdout.write('no sessions; start one with: csm start <dir>\n');
+  } else if (sessions.length === 0 && ended.sessions.length === 0) {
+    ctx.stdout.write(
+      options.all ? 'no sessions, live or ended; start one with: csm start <dir>\n' : 'no sessions; start one with: csm start <dir>\n',
+    );
   } else {
     const now = new Date();
-    const rows = sessions.map(({ record, state }) => [
+    const live = sessions.map(({ record, state }, i) => [
       shortId(record.id),
       formatAge(record.createdAt, now),
+      ...(options.all ? ['-'] : []),
+      statusText(reports[i]),
       String(record.pid),
       tildify(record.workingDir) + STATE_NOTE[state],
     ]);
-    ctx.stdout.write(`${formatTable([['ID', 'STARTED', 'PID', 'DIR'], ...rows])}\n`);
+    const past = ended.sessions.map((record) => [
+      shortId(record.id),
+      formatAge(record.createdAt, now),
+      formatAge(record.endedAt, now),
+      formatStatus(endedStatus(record.exit)),
+      '-',
+      tildify(record.workingDir),
+    ]);
+    const header = ['ID', 'STARTED', ...(options.all ? ['ENDED'] : []), 'STATUS', 'PID', 'DIR'];
+    ctx.stdout.write(`${formatTable([header, ...live, ...past])}\n`);
   }
   return 0;
 }
@@ -51,3 +69,52 @@ const STATE_NOTE: Record<SessionState, string> = {
   orphaned: '  (host died)',
   unresponsive: '  (not responding)',
 };
+
+function statusText(report: StatusReport | undefined): string {
+  return report === undefined ? 'unknown' : formatStatus(report.status);
+}
+
+/** The fields `list --json` always had, then status and the raw times behind it. */
+function liveJson({ record, state }: ListedSession, report: StatusReport | undefined) {
+  const activity = report?.activity ?? null;
+  return {
+    id: record.id,
+    workingDir: record.workingDir,
+    createdAt: record.createdAt,
+    pid: record.pid,
+    hostPid: record.hostPid,
+    command: record.command,
+    args: record.args,
+    state,
+    status: report?.status.kind ?? 'unknown',
+    statusText: statusText(report),
+    lastOutputAt: activity?.lastOutputAt ?? null,
+    lastInputAt: activity?.lastInputAt ?? null,
+    attention: activity?.attention ?? null,
+    title: activity?.title ?? null,
+    endedAt: null,
+    exit: null,
+  };
+}
+
+function endedJson(record: EndedRecord) {
+  const status = endedStatus(record.exit);
+  return {
+    id: record.id,
+    workingDir: record.workingDir,
+    createdAt: record.createdAt,
+    pid: record.pid,
+    hostPid: record.hostPid,
+    command: record.command,
+    args: record.args,
+    state: 'ended',
+    status: status.kind,
+    statusText: formatStatus(status),
+    lastOutputAt: null,
+    lastInputAt: null,
+    attention: null,
+    title: record.title,
+    endedAt: record.endedAt,
+    exit: record.exit === null ? null : { exitCode: record.exit.exitCode ?? null, signal: record.exit.signal ?? null },
+  };
+}

@@ -3,6 +3,7 @@
 import { describeExit, exitStatus, tildify } from '../format.js';
 import { type SessionEnd, SessionManager } from '../manager.js';
 import { resolvePaths } from '../paths.js';
+import { recordingSettings } from '../recording-env.js';
 import { shortId } from '../session.js';
 import { signalNumber } from '../signals.js';
 import { linkTerminal, resetTerminalModes } from '../terminal-link.js';
@@ -12,6 +13,8 @@ export interface StartCommandOptions {
   readonly dir: string;
   readonly command?: string | undefined;
   readonly args: readonly string[];
+  /** False (--no-session-id): never add --session-id for Claude Code. */
+  readonly conversationId?: boolean | undefined;
 }
 
 /** Signals that end the session the way `csm stop` does. */
@@ -29,6 +32,9 @@ export async function startCommand(options: StartCommandOptions, ctx: CommandCon
     env: ctx.env,
     cols: size.cols > 0 ? size.cols : DEFAULT_SIZE.cols,
     rows: size.rows > 0 ? size.rows : DEFAULT_SIZE.rows,
+    ...recordingSettings(ctx.env),
+    conversationId: options.conversationId,
+    onWarning: (message) => say(ctx, `warning: ${message}`),
     beforeSpawn: (session) => {
       const id = shortId(session.id);
       say(ctx, `session ${id} in ${tildify(session.workingDir)}; stop it from any terminal with: csm stop ${id}`);

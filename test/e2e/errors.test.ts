@@ -142,8 +142,8 @@ describe('bad command lines', () => {
     assertNothingCreated(sb);
   });
 
-  e2e('arguments after -- for a command other than start exit 2', async (sb) => {
-    assertRefused(await sb.csm(['list', '--', 'x']), 2, /^csm: arguments after -- are only for csm start$/);
+  e2e('arguments after -- for a command other than start and resume exit 2', async (sb) => {
+    assertRefused(await sb.csm(['list', '--', 'x']), 2, /^csm: arguments after -- are only for csm start and csm resume$/);
   });
 
   e2e('stop with no ids and no --all exits 2 and says what to give', async (sb) => {

@@ -38,8 +38,8 @@ describe('csm list', () => {
     assert.equal(listed.stderr, '');
     const lines = listed.stdout.trimEnd().split('\n');
     assert.equal(lines.length, 2, listed.stdout);
-    assert.match(lines[0] ?? '', /^ID {8}STARTED +PID +DIR$/);
-    assert.match(lines[1] ?? '', new RegExp(`^${session.shortId}  \\d+s ago +${session.banner.pid}  ${dir}$`));
+    assert.match(lines[0] ?? '', /^ID {8}STARTED +STATUS +PID +DIR$/);
+    assert.match(lines[1] ?? '', new RegExp(`^${session.shortId}  \\d+s ago +(active|idle \\d+s) +${session.banner.pid}  ${dir}$`));
 
     session.terminal.type('quit\r');
     assert.equal(await session.terminal.waitForExit(), 0);

@@ -99,7 +99,7 @@ describe('csm command line: usage errors exit 2', () => {
     }
   });
 
-  test('arguments after -- are refused for every command but start', async (t) => {
+  test('arguments after -- are refused for every command but start and resume', async (t) => {
     for (const args of [
       ['list', '--', 'x'],
       ['stop', 'abcd', '--', '--model', 'opus'],
@@ -107,7 +107,7 @@ describe('csm command line: usage errors exit 2', () => {
       const run = await csm(t, args);
       assert.ok(run.error instanceof UsageError, args.join(' '));
       assert.equal(run.code, 2);
-      assert.equal(run.stderr, 'csm: arguments after -- are only for csm start\n');
+      assert.equal(run.stderr, 'csm: arguments after -- are only for csm start and csm resume\n');
     }
   });
 });

@@ -187,7 +187,10 @@ describe('SessionManager.startSession', linuxOnly, () => {
     };
     assert.deepEqual(hosted.record, expected);
     assert.deepEqual(hosted.session, { id: ID_1, workingDir: h.root, createdAt: '2026-03-01T12:00:00.000Z' });
-    assert.equal(hosted.process, fake);
+    // The process handed back is the fake, observed (output history, activity): writes go through to it.
+    assert.equal(hosted.process.pid, fake.pid);
+    hosted.process.write('typed');
+    assert.deepEqual(fake.written, ['typed']);
     assert.deepEqual(parseRecord(readFileSync(recordPathFor(h.paths, ID_1), 'utf8')), expected);
     assert.deepEqual(readdirSync(h.paths.sessionsDir), [`${ID_1}.json`]);
 

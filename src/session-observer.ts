@@ -1,0 +1,120 @@
+// The one place where a hosted session's I/O is observed. The PTY child is
+// wrapped so that every output chunk reaches the output history and the
+// activity tracker before anyone else sees it, and every input (the user's
+// terminal, `csm send`, library writes) reaches the tracker, whoever writes.
+// Per chunk this costs a clock read, an escape scan and an array push: the
+// writing to disk happens later, batched (output-recorder.ts).
+import { type ActivitySnapshot, ActivityTracker } from './activity.js';
+import { OutputRecorder } from './output-recorder.js';
+import type { SessionProcess } from './pty.js';
+
+export interface ObserverOptions {
+  readonly clock: () => number;
+  readonly cols: number;
+  readonly rows: number;
+  /** Where to record output; undefined records nothing. */
+  readonly log: { readonly dir: string; readonly maxBytes: number } | undefined;
+  readonly onWarning: (message: string) => void;
+}
+
+export type OutputListener = (data: Buffer) => void;
+
+export class SessionObserver {
+  readonly activity: ActivityTracker;
+  private readonly recorder: OutputRecorder | undefined;
+  private readonly listeners = new Set<OutputListener>();
+
+  constructor(options: ObserverOptions) {
+    this.activity = new ActivityTracker(options.clock, options);
+    this.recorder =
+      options.log === undefined
+        ? undefined
+        : OutputRecorder.open({ ...options.log, cols: options.cols, rows: options.rows, onStop: options.onWarning });
+  }
+
+  /** The child as everyone else should see it: observed on the way in and out. */
+  attach(child: SessionProcess): SessionProcess {
+    child.onData((chunk) => this.output(chunk));
+    return new ObservedProcess(child, this);
+  }
+
+  /** Live output from now on; returns the unsubscribe function. */
+  subscribe(listener: OutputListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get recording(): boolean {
+    return this.recorder?.recording ?? false;
+  }
+
+  snapshot(): ActivitySnapshot {
+    return this.activity.snapshot();
+  }
+
+  input(data: Buffer | string): void {
+    this.activity.input(data);
+  }
+
+  resize(cols: number, rows: number): void {
+    this.activity.resize(cols, rows);
+    this.recorder?.resize(cols, rows);
+  }
+
+  /** Writes out the rest of the history; subscribers hear nothing more. */
+  async close(): Promise<void> {
+    this.listeners.clear();
+    await this.recorder?.close();
+  }
+
+  private output(chunk: Buffer): void {
+    this.activity.output(chunk);
+    this.recorder?.append(chunk);
+    for (const listener of this.listeners) listener(chunk);
+  }
+}
+
+class ObservedProcess implements SessionProcess {
+  constructor(
+    private readonly inner: SessionProcess,
+    private readonly observer: SessionObserver,
+  ) {}
+
+  get pid(): number {
+    return this.inner.pid;
+  }
+
+  get tty(): string | undefined {
+    return this.inner.tty;
+  }
+
+  get exited() {
+    return this.inner.exited;
+  }
+
+  onData(listener: (data: Buffer) => void): void {
+    this.inner.onData(listener);
+  }
+
+  write(data: Buffer | string): void {
+    this.observer.input(data);
+    this.inner.write(data);
+  }
+
+  resize(cols: number, rows: number): void {
+    if (cols > 0 && rows > 0) this.observer.resize(cols, rows);
+    this.inner.resize(cols, rows);
+  }
+
+  pause(): void {
+    this.inner.pause();
+  }
+
+  resume(): void {
+    this.inner.resume();
+  }
+
+  dispose(): void {
+    this.inner.dispose();
+  }
+}
