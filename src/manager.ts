@@ -13,6 +13,7 @@ import { PROTOCOL_VERSION, type SessionExit } from './control-protocol.js';
 import { ControlServer } from './control-server.js';
 import { StopError } from './errors.js';
 import { DEFAULT_COMMAND, resolveExecutable } from './executable.js';
+import { type Guardian, startGuardian } from './guardian.js';
 import type { CsmPaths } from './paths.js';
 import { socketPathFor } from './paths.js';
 import { ensurePrivateDir } from './private-dir.js';
@@ -172,7 +173,9 @@ export class SessionManager {
       tty: child.tty,
       socketPath,
     };
-    const ended = this.watchExit(session, record, child, control);
+    // From here on, a host that dies takes its session with it.
+    const guardian = startGuardian(record, this.deps.paths);
+    const ended = this.watchExit(session, record, child, control, guardian);
     this.sessions.set(session.id, session);
     try {
       this.registry.write(record);
@@ -257,7 +260,13 @@ export class SessionManager {
     return hosted.ended;
   }
 
-  private watchExit(session: Session, record: SessionRecord, child: SessionProcess, control: ControlServer): Promise<SessionEnd> {
+  private watchExit(
+    session: Session,
+    record: SessionRecord,
+    child: SessionProcess,
+    control: ControlServer,
+    guardian: Guardian,
+  ): Promise<SessionEnd> {
     const ended = child.exited.then(async (exit): Promise<SessionEnd> => {
       const hosted = this.processes.get(session.id);
       // Whatever the child left in its terminal session goes with it, as
@@ -266,6 +275,7 @@ export class SessionManager {
       const stoppedWith = hosted?.stopping !== undefined ? await hosted.stopping : undefined;
       await leftovers;
       this.endHosting(session.id, record);
+      await guardian.release();
       child.dispose();
       const end: SessionEnd = { exit, stoppedWith: hosted?.stopping !== undefined ? (stoppedWith ?? 'exit') : undefined };
       // Tell waiting `csm stop`s first, then close: end() flushes their reply.
