@@ -6,6 +6,7 @@
 // through their control sockets.
 
 import { lstatSync } from 'node:fs';
+import { join } from 'node:path';
 import { v4 as uuidv4 } from 'uuid';
 import { buildChildEnv } from './child-env.js';
 import { request } from './control-client.js';
@@ -297,6 +298,10 @@ export class SessionManager {
   /** Removes what a dead host left behind: its record, and its socket if it is one. */
   private forget(record: SessionRecord): void {
     this.registry.remove(record.id);
+    // Only the socket csm would have made for this id: a record naming any
+    // other path (edited by hand, or written under another CSM_RUNTIME_DIR)
+    // never makes csm remove a file it did not create.
+    if (record.socketPath !== join(this.deps.paths.runtimeDir, `${record.id}.sock`)) return;
     try {
       if (lstatSync(record.socketPath).isSocket()) unlinkQuietly(record.socketPath);
     } catch {
