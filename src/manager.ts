@@ -6,6 +6,7 @@
 // through their control sockets.
 
 import { lstatSync } from 'node:fs';
+import { join } from 'node:path';
 import { v4 as uuidv4 } from 'uuid';
 import { buildChildEnv } from './child-env.js';
 import { withConversationId } from './claude-args.js';
@@ -14,6 +15,7 @@ import { PROTOCOL_VERSION, type SessionExit } from './control-protocol.js';
 import { ControlServer } from './control-server.js';
 import { NotObservedError, SessionNotFoundError, StopError } from './errors.js';
 import { DEFAULT_COMMAND, resolveExecutable } from './executable.js';
+import { type Guardian, startGuardian } from './guardian.js';
 import type { EndedRecord } from './history.js';
 import { type Follower, followLog } from './output-follow.js';
 import { type LogBytes, logDirFor, logEnd, readLog, readSizes, removeLog, type SizeChange } from './output-log.js';
@@ -223,7 +225,9 @@ export class SessionManager {
       tty: child.tty,
       socketPath,
     };
-    const ended = this.watchExit(session, record, child, control, observer, warn);
+    // From here on, a host that dies takes its session with it.
+    const guardian = startGuardian(record, this.deps.paths);
+    const ended = this.watchExit(session, record, child, control, guardian, observer, warn);
     this.sessions.set(session.id, session);
     try {
       this.registry.write(record);
@@ -479,6 +483,7 @@ export class SessionManager {
     record: SessionRecord,
     child: SessionProcess,
     control: ControlServer,
+    guardian: Guardian,
     observer: SessionObserver | undefined,
     warn: (message: string) => void,
   ): Promise<SessionEnd> {
@@ -492,6 +497,7 @@ export class SessionManager {
       // History before the live record goes, so the session is never in neither.
       await this.archiveEnded(record, exit, hosted?.stopping !== undefined ? (stoppedWith ?? 'exit') : undefined, observer, warn);
       this.endHosting(session.id, record);
+      await guardian.release();
       child.dispose();
       const end: SessionEnd = { exit, stoppedWith: hosted?.stopping !== undefined ? (stoppedWith ?? 'exit') : undefined };
       // Tell waiting `csm stop`s first, then close: end() flushes their reply.
@@ -514,6 +520,10 @@ export class SessionManager {
   private forget(record: SessionRecord): void {
     this.catalog.archiveLost(record);
     this.registry.remove(record.id);
+    // Only the socket csm would have made for this id: a record naming any
+    // other path (edited by hand, or written under another CSM_RUNTIME_DIR)
+    // never makes csm remove a file it did not create.
+    if (record.socketPath !== join(this.deps.paths.runtimeDir, `${record.id}.sock`)) return;
     try {
       if (lstatSync(record.socketPath).isSocket()) unlinkQuietly(record.socketPath);
     } catch {
