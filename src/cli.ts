@@ -3,7 +3,9 @@
 // imported inside its action, so `csm --help` and `csm list` load neither
 // node-pty nor anything else they do not use.
 import { Command, Option } from 'commander';
+import { HOST_COMMAND } from './background-host.js';
 import type { CommandContext } from './commands/context.js';
+import { DEFAULT_DETACH_KEY } from './detach-key.js';
 import { UsageError } from './errors.js';
 import { DEFAULT_STOP_TIMEOUT_MS } from './stop-defaults.js';
 
@@ -38,6 +40,8 @@ Environment:
 Examples:
   csm start ./repo                  Claude Code in ./repo, in this terminal
   csm start . -- --model opus       pass arguments to claude after --
+  csm start -d ./repo               the same in the background; prints the session id
+  csm attach 3f2a                   show a running session here (detach: Ctrl-\\)
   csm list                          every live session, from any terminal
   csm stop 3f2a                     stop a session by id prefix`,
     );
@@ -47,11 +51,33 @@ Examples:
     .description('start a session in this terminal and stay attached until it ends')
     .argument('[dir]', 'directory to run in', '.')
     .option('-c, --command <path-or-name>', 'command to run instead of claude (env: CSM_COMMAND)')
+    .option('-d, --detach', 'run the session in the background; print its id and return once it runs')
     .usage('[options] [dir] [-- args...]')
     .addHelpText('after', '\nArguments after -- are passed to the command unchanged.')
-    .action(async (dir: string, opts: { command?: string }) => {
+    .action(async (dir: string, opts: { command?: string; detach?: boolean }) => {
       const { startCommand } = await import('./commands/start.js');
-      exitCode = await startCommand({ dir, command: opts.command, args: passthrough }, ctx);
+      exitCode = await startCommand({ dir, command: opts.command, args: passthrough, detach: opts.detach === true }, ctx);
+    });
+
+  program
+    .command('attach')
+    .description('show a running session in this terminal and type into it; other terminals keep showing it')
+    .argument('<id>', 'session id or unique prefix')
+    .option('--detach-key <key>', 'key that detaches: ctrl-<key> (e.g. ctrl-a, ^]) or none', DEFAULT_DETACH_KEY)
+    .addHelpText('after', '\nThe session keeps running after you detach; closing this terminal only detaches it.')
+    .action(async (id: string, opts: { detachKey: string }) => {
+      const { attachCommand } = await import('./commands/attach.js');
+      exitCode = await attachCommand({ id, detachKey: opts.detachKey }, ctx);
+    });
+
+  // What `start --detach` runs in the background; not for people.
+  program
+    .command(HOST_COMMAND, { hidden: true })
+    .argument('[dir]', 'directory to run in', '.')
+    .option('-c, --command <path-or-name>', 'command to run instead of claude')
+    .action(async (dir: string, opts: { command?: string }) => {
+      const { hostCommand } = await import('./commands/host.js');
+      exitCode = await hostCommand({ dir, command: opts.command, args: passthrough }, ctx);
     });
 
   program
@@ -84,7 +110,7 @@ Examples:
     program.outputHelp({ error: true });
     throw new UsageError('no command given; try csm start <dir>');
   }
-  if (passthrough.length > 0 && cliArgv[2] !== 'start') {
+  if (passthrough.length > 0 && cliArgv[2] !== 'start' && cliArgv[2] !== HOST_COMMAND) {
     throw new UsageError('arguments after -- are only for csm start');
   }
   await program.parseAsync([...cliArgv], { from: 'node' });

@@ -7,11 +7,13 @@
 
 import { lstatSync } from 'node:fs';
 import { v4 as uuidv4 } from 'uuid';
+import type { AttachIo, AttachOptions, AttachOutcome } from './attach-client.js';
+import { serveAttach } from './attach-server.js';
 import { buildChildEnv } from './child-env.js';
 import { request } from './control-client.js';
 import { PROTOCOL_VERSION, type SessionExit } from './control-protocol.js';
 import { ControlServer } from './control-server.js';
-import { StopError } from './errors.js';
+import { SessionNotFoundError, StopError } from './errors.js';
 import { DEFAULT_COMMAND, resolveExecutable } from './executable.js';
 import type { CsmPaths } from './paths.js';
 import { socketPathFor } from './paths.js';
@@ -19,7 +21,9 @@ import { ensurePrivateDir } from './private-dir.js';
 import { isSameProcess, type ProcessIdentity, sessionMembers, startTimeOf } from './process-info.js';
 import type { SessionProcess, SpawnSessionProcess } from './pty.js';
 import { Registry, unlinkQuietly } from './registry.js';
+import { createScreenModel, type ScreenModel } from './screen-model.js';
 import { createSession, RECORD_VERSION, type Session, type SessionRecord } from './session.js';
+import { SessionClients } from './session-clients.js';
 import { DEFAULT_STOP_TIMEOUT_MS } from './stop-defaults.js';
 import { terminateProcess, terminateSession } from './terminate.js';
 import { resolveWorkingDir } from './working-dir.js';
@@ -45,6 +49,8 @@ export interface HostedSession {
   readonly session: Session;
   readonly record: SessionRecord;
   readonly process: SessionProcess;
+  /** The terminals showing the session; the start terminal joins as one of them. */
+  readonly clients: SessionClients;
   /** Resolves when the child has exited, nothing of its session is left, and its record is gone. */
   readonly ended: Promise<SessionEnd>;
 }
@@ -79,6 +85,7 @@ interface HostedProcess {
   readonly process: SessionProcess;
   readonly record: SessionRecord;
   readonly control: ControlServer;
+  readonly clients: SessionClients;
   readonly ended: Promise<SessionEnd>;
   /** Set by the first stop; later stops share it. */
   stopping?: Promise<NodeJS.Signals | undefined>;
@@ -92,6 +99,8 @@ export interface ManagerDeps {
   readonly spawn?: SpawnSessionProcess;
   readonly now?: () => Date;
   readonly newId?: () => string;
+  /** The host's model of the session's screen; tests may pass an inline one. */
+  readonly screenModel?: (cols: number, rows: number) => ScreenModel;
 }
 
 export class SessionManager {
@@ -120,15 +129,20 @@ export class SessionManager {
       now: (this.deps.now ?? (() => new Date()))(),
     });
     const socketPath = socketPathFor(this.deps.paths, session.id);
-    const control = await ControlServer.listen(socketPath, (req, reply) => {
+    const control = await ControlServer.listen(socketPath, (req, reply, takeOver) => {
       if (req.op === 'ping') {
         const hosted = this.processes.get(session.id);
         reply({ ok: true, event: 'pong', id: session.id, pid: hosted?.process.pid ?? 0, hostPid: process.pid });
         return;
       }
       const hosted = this.processes.get(session.id);
-      if (hosted === undefined) {
+      if (hosted === undefined || (req.op === 'attach' && hosted.stopping !== undefined)) {
         reply({ ok: false, error: 'session is ending' });
+        return;
+      }
+      if (req.op === 'attach') {
+        reply({ ok: true, event: 'attached', id: session.id, pid: hosted.process.pid, clients: hosted.clients.count + 1 });
+        void serveAttach(takeOver(), hosted.clients, { cols: req.cols, rows: req.rows });
         return;
       }
       reply({ ok: true, event: 'stopping' });
@@ -169,7 +183,11 @@ export class SessionManager {
       tty: child.tty,
       socketPath,
     };
-    const ended = this.watchExit(session, record, child, control);
+    const clients = new SessionClients(child, (this.deps.screenModel ?? createScreenModel)(options.cols, options.rows), {
+      cols: options.cols,
+      rows: options.rows,
+    });
+    const ended = this.watchExit(session, record, child, control, clients);
     this.sessions.set(session.id, session);
     try {
       this.registry.write(record);
@@ -177,7 +195,7 @@ export class SessionManager {
       await this.stopHosted(session.id, DEFAULT_STOP_TIMEOUT_MS);
       throw error;
     }
-    return { session, record, process: child, ended };
+    return { session, record, process: child, clients, ended };
   }
 
   /** Every session of this user that still has processes, newest first. */
@@ -204,6 +222,20 @@ export class SessionManager {
     }
     sessions.sort((a, b) => b.record.createdAt.localeCompare(a.record.createdAt));
     return { sessions, warnings };
+  }
+
+  /**
+   * Joins a terminal to a session hosted by another process until it
+   * detaches, the session ends, or the terminal goes away.
+   */
+  async attachSession(record: SessionRecord, io: AttachIo, options: AttachOptions): Promise<AttachOutcome> {
+    if (!isSameProcess(hostIdentity(record))) {
+      throw new SessionNotFoundError(
+        `session ${record.id.slice(0, 8)} has no host any more, so there is nothing to attach to; end what is left of it with: csm stop ${record.id.slice(0, 8)}`,
+      );
+    }
+    const { attachTerminal } = await import('./attach-client.js');
+    return attachTerminal(record.socketPath, io, options);
   }
 
   /** Ends a session wherever it is hosted; returns once none of its processes is left. */
@@ -253,7 +285,13 @@ export class SessionManager {
     return hosted.ended;
   }
 
-  private watchExit(session: Session, record: SessionRecord, child: SessionProcess, control: ControlServer): Promise<SessionEnd> {
+  private watchExit(
+    session: Session,
+    record: SessionRecord,
+    child: SessionProcess,
+    control: ControlServer,
+    clients: SessionClients,
+  ): Promise<SessionEnd> {
     const ended = child.exited.then(async (exit): Promise<SessionEnd> => {
       const hosted = this.processes.get(session.id);
       // Whatever the child left in its terminal session goes with it, as
@@ -266,10 +304,12 @@ export class SessionManager {
       const end: SessionEnd = { exit, stoppedWith: hosted?.stopping !== undefined ? (stoppedWith ?? 'exit') : undefined };
       // Tell waiting `csm stop`s first, then close: end() flushes their reply.
       for (const notify of hosted?.endWaiters ?? []) notify(end);
+      // Attached clients hear how it ended (and how to reset their terminal) before the socket closes.
+      await clients.end(exit);
       control.close();
       return end;
     });
-    this.processes.set(session.id, { process: child, record, control, ended, endWaiters: [] });
+    this.processes.set(session.id, { process: child, record, control, clients, ended, endWaiters: [] });
     return ended;
   }
 

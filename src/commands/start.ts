@@ -12,6 +12,8 @@ export interface StartCommandOptions {
   readonly dir: string;
   readonly command?: string | undefined;
   readonly args: readonly string[];
+  /** Host the session in the background instead of in this terminal. */
+  readonly detach?: boolean;
 }
 
 /** Signals that end the session the way `csm stop` does. */
@@ -19,6 +21,7 @@ const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGHUP', 'SIGTERM', 'SIGINT'];
 const DEFAULT_SIZE = { cols: 80, rows: 24 };
 
 export async function startCommand(options: StartCommandOptions, ctx: CommandContext): Promise<number> {
+  if (options.detach === true) return startInBackground(options, ctx);
   const manager = new SessionManager({ paths: resolvePaths(ctx.env) });
   const size = ctx.stdout.isTTY ? { cols: ctx.stdout.columns, rows: ctx.stdout.rows } : DEFAULT_SIZE;
   const hosted = await manager.startSession({
@@ -34,7 +37,7 @@ export async function startCommand(options: StartCommandOptions, ctx: CommandCon
       say(ctx, `session ${id} in ${tildify(session.workingDir)}; stop it from any terminal with: csm stop ${id}`);
     },
   });
-  const link = linkTerminal(hosted.process, ctx);
+  const link = linkTerminal(hosted.clients, ctx);
   // After a hang-up, writes to the terminal fail with EIO as 'error' events;
   // the end-of-session line is then simply lost, never a crash.
   ctx.stderr.on('error', () => undefined);
@@ -64,6 +67,15 @@ export async function startCommand(options: StartCommandOptions, ctx: CommandCon
   } finally {
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
   }
+}
+
+async function startInBackground(options: StartCommandOptions, ctx: CommandContext): Promise<number> {
+  const { startBackgroundHost } = await import('../background-host.js');
+  const started = await startBackgroundHost({ dir: options.dir, command: options.command, args: options.args, cwd: ctx.cwd, env: ctx.env });
+  ctx.stdout.write(`${started.id}\n`);
+  const id = shortId(started.id);
+  say(ctx, `session ${id} runs in the background in ${tildify(started.workingDir)}; see it with: csm attach ${id}`);
+  return 0;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -1,0 +1,259 @@
+// SessionClients: the terminals showing one hosted session. The start
+// terminal is one client, each `csm attach` another; all get every byte of
+// output and all may type. Policies (docs/ARCHITECTURE.md, "Attach"):
+// - the PTY has the size of the most recently active client (the last to
+//   attach, type, click or resize);
+// - a terminal's answers to queries reach the child only from that client,
+//   and from the host's screen model while no terminal is attached;
+// - output waits for the slowest client (the PTY is paused, so the child
+//   blocks), but a remote client that stays stuck is dropped.
+import type { SessionExit } from './control-protocol.js';
+import type { SessionProcess } from './pty.js';
+import type { ScreenModel } from './screen-model.js';
+import { splitInput } from './terminal-answers.js';
+
+export interface TerminalSize {
+  readonly cols: number;
+  readonly rows: number;
+}
+
+/** Where a client's output goes: the start terminal's stdout, or an attach connection. */
+export interface ClientSink {
+  /** True when a real terminal shows the output (it then answers the child's queries). */
+  readonly isTerminal: boolean;
+  /** A client stuck this long (its process stopped, its link dead) is dropped; undefined: wait as long as it takes. */
+  readonly stallLimitMs: number | undefined;
+  /** Sends output; false means the client is behind and `onceDrained` will say when it caught up. */
+  write(chunk: Buffer): boolean;
+  onceDrained(listener: () => void): void;
+  /** The host dropped this client (it was stuck). */
+  drop(reason: string): void;
+  /** The session ended; `reset` puts the client terminal's modes back. */
+  ended(exit: SessionExit, reset: string): void;
+}
+
+/** One client's side of the session. */
+export interface Client {
+  /** Bytes from the client's terminal: keystrokes, pastes, mouse, answers to queries. */
+  input(data: Buffer): void;
+  /** The client's terminal changed size. */
+  resize(size: TerminalSize): void;
+  /** Leaves the session; resolves to what resets the modes the child had set in that terminal. */
+  leave(): Promise<string>;
+}
+
+/** Used when the screen model cannot say which modes are on: resets that are harmless when already off. */
+export const GENERIC_RESET = '\x1b[?1l\x1b[?2004l\x1b[?1004l\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?25h\x1b[0m';
+
+/** The model answers in microseconds unless megabytes of output are still queued for it; a leaving client does not wait longer. */
+const RESET_ANSWER_MS = 1000;
+
+class Member {
+  /** Output that arrived while the snapshot was being made; sent right after it. */
+  queue: Buffer[] | undefined;
+  gone = false;
+  stallTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly sink: ClientSink,
+    public size: TerminalSize | undefined,
+  ) {}
+}
+
+export class SessionClients {
+  /** Ordered by activity: the most recently active client is last. */
+  private members: Member[] = [];
+  /** Whatever currently holds the PTY paused: slow clients, a lagging screen model. */
+  private readonly blockers = new Set<object>();
+  private size: TerminalSize;
+  private ended = false;
+
+  constructor(
+    private readonly child: SessionProcess,
+    private readonly model: ScreenModel,
+    size: TerminalSize,
+  ) {
+    this.size = size;
+    child.onData((chunk) => this.output(chunk));
+    model.onDrain(() => this.unblock(model));
+    model.onReply((reply) => {
+      // A terminal is attached and answers for itself; two answers would confuse the child.
+      if (!this.members.some((m) => m.sink.isTerminal)) child.write(reply);
+    });
+  }
+
+  get count(): number {
+    return this.members.length;
+  }
+
+  /** The PTY's current size. */
+  get currentSize(): TerminalSize {
+    return this.size;
+  }
+
+  /** Joins a client that has shown the session from the start (the start terminal): no replay. */
+  join(sink: ClientSink, size: TerminalSize | undefined): Client {
+    const member = new Member(sink, size);
+    this.members.push(member);
+    this.applySize();
+    return this.handle(member);
+  }
+
+  /**
+   * Joins a client arriving later: it first becomes the most recently active
+   * client (so the PTY takes its size), then gets the current screen, then
+   * live output.
+   */
+  async attach(sink: ClientSink, size: TerminalSize): Promise<Client> {
+    const member = new Member(sink, size);
+    member.queue = [];
+    this.members.push(member);
+    this.applySize();
+    let screen: string;
+    try {
+      screen = await this.model.snapshot();
+    } catch (error) {
+      this.remove(member);
+      throw error;
+    }
+    const queued = member.queue;
+    member.queue = undefined;
+    if (!member.gone) {
+      this.send(member, Buffer.from(screen));
+      for (const chunk of queued) this.send(member, chunk);
+    }
+    return this.handle(member);
+  }
+
+  /** The session ended: every client is told, with what resets its terminal. */
+  async end(exit: SessionExit): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    const reset = await this.resetSequence();
+    const members = this.members;
+    this.members = [];
+    for (const member of members) {
+      this.forget(member);
+      member.sink.ended(exit, reset);
+    }
+    this.model.close();
+  }
+
+  private handle(member: Member): Client {
+    return {
+      input: (data) => this.input(member, data),
+      resize: (size) => {
+        member.size = size;
+        this.touch(member);
+        this.applySize();
+      },
+      leave: async () => {
+        if (member.gone) return GENERIC_RESET;
+        this.remove(member);
+        // Ordered after all output this client was sent, so it resets exactly the modes it has.
+        return this.resetSequence();
+      },
+    };
+  }
+
+  /** The model's reset, or the generic one if the model failed or is too far behind to answer in time. */
+  private resetSequence(): Promise<string> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<string>((resolve) => {
+      timer = setTimeout(() => resolve(GENERIC_RESET), RESET_ANSWER_MS);
+    });
+    const fromModel = this.model.resetSequence().catch(() => GENERIC_RESET);
+    return Promise.race([fromModel, late]).finally(() => clearTimeout(timer));
+  }
+
+  private output(chunk: Buffer): void {
+    if (!this.model.feed(chunk)) this.block(this.model);
+    for (const member of this.members) {
+      if (member.queue !== undefined) member.queue.push(chunk);
+      else this.send(member, chunk);
+    }
+  }
+
+  private send(member: Member, chunk: Buffer): void {
+    if (member.sink.write(chunk) || this.blockers.has(member)) return;
+    this.block(member);
+    member.sink.onceDrained(() => this.unblock(member));
+    const limit = member.sink.stallLimitMs;
+    if (limit !== undefined) {
+      member.stallTimer = setTimeout(() => {
+        this.remove(member);
+        member.sink.drop(`it read no output for ${limit / 1000} s`);
+      }, limit);
+      member.stallTimer.unref();
+    }
+  }
+
+  private input(member: Member, data: Buffer): void {
+    if (member.gone) return;
+    for (const part of splitInput(data)) {
+      if (part.kind === 'user' || part.kind === 'focus-in') {
+        this.touch(member);
+        this.child.write(part.bytes);
+        continue;
+      }
+      // Answers and focus-out count only from the client the child is talking to.
+      if (member !== this.answerer()) continue;
+      if (part.colours !== undefined) this.model.setColours(part.colours);
+      this.child.write(part.bytes);
+    }
+  }
+
+  /** The client whose terminal answers the child's queries: the most recently active real terminal. */
+  private answerer(): Member | undefined {
+    for (let i = this.members.length - 1; i >= 0; i--) {
+      const member = this.members[i];
+      if (member?.sink.isTerminal) return member;
+    }
+    return undefined;
+  }
+
+  private touch(member: Member): void {
+    if (this.members[this.members.length - 1] === member) return;
+    this.members = [...this.members.filter((m) => m !== member), member];
+    this.applySize();
+  }
+
+  /** The PTY (and the model) take the size of the most recently active client that has one. */
+  private applySize(): void {
+    for (let i = this.members.length - 1; i >= 0; i--) {
+      const size = this.members[i]?.size;
+      if (size === undefined) continue;
+      if (size.cols !== this.size.cols || size.rows !== this.size.rows) {
+        this.size = size;
+        this.child.resize(size.cols, size.rows);
+        this.model.resize(size.cols, size.rows);
+      }
+      return;
+    }
+  }
+
+  private remove(member: Member): void {
+    if (member.gone) return;
+    this.members = this.members.filter((m) => m !== member);
+    this.forget(member);
+    this.applySize();
+  }
+
+  private forget(member: Member): void {
+    member.gone = true;
+    member.queue = undefined;
+    clearTimeout(member.stallTimer);
+    this.unblock(member);
+  }
+
+  private block(blocker: object): void {
+    if (this.blockers.size === 0) this.child.pause();
+    this.blockers.add(blocker);
+  }
+
+  private unblock(blocker: object): void {
+    if (!this.blockers.delete(blocker)) return;
+    if (blocker instanceof Member) clearTimeout(blocker.stallTimer);
+    if (this.blockers.size === 0) this.child.resume();
+  }
+}
