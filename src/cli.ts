@@ -26,7 +26,14 @@ export async function runCli(argv: readonly string[], ctx: CommandContext): Prom
     .configureOutput({
       writeOut: (text) => ctx.stdout.write(text),
       writeErr: (text) => ctx.stderr.write(text),
-      outputError: (text, write) => write(`csm: ${text.replace(/^error: /, '').trimEnd()}; see csm --help\n`),
+      // One line: commander puts its "(Did you mean ...?)" on a line of its own.
+      outputError: (text, write) =>
+        write(
+          `csm: ${text
+            .replace(/^error: /, '')
+            .trimEnd()
+            .replace(/\s*\n\s*/g, ' ')}; see csm --help\n`,
+        ),
     })
     .showSuggestionAfterError(true)
     .addHelpText(

@@ -1,6 +1,7 @@
 // The control protocol between `csm list|stop` and a session's host: one JSON
 // object per line over the session's Unix socket. Small on purpose, so that
 // it can be read with `socat - UNIX-CONNECT:<sock>` when debugging.
+import { StringDecoder } from 'node:string_decoder';
 import { validSize } from './attach-protocol.js';
 
 export const PROTOCOL_VERSION = 1;
@@ -61,10 +62,12 @@ export function parseRequest(line: string): ControlRequest | string {
  */
 export class LineSplitter {
   private pending = '';
+  // A multi-byte character may be split between two reads.
+  private readonly decoder = new StringDecoder('utf8');
 
   /** Returns complete lines, or undefined when the line limit was exceeded. */
   push(chunk: Buffer | string): string[] | undefined {
-    this.pending += chunk.toString();
+    this.pending += typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
     const lines = this.pending.split('\n');
     this.pending = lines.pop() ?? '';
     if (Buffer.byteLength(this.pending) > MAX_LINE_BYTES) return undefined;

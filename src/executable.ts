@@ -2,7 +2,7 @@
 // ordinary "exit 1" after the fact, which users misread as Claude failing, so
 // csm checks first and resolves the command to an absolute path.
 import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { delimiter, isAbsolute, resolve } from 'node:path';
 import { CommandNotFoundError } from './errors.js';
 
 export const DEFAULT_COMMAND = 'claude';
@@ -17,8 +17,9 @@ export function resolveExecutable(command: string, env: NodeJS.ProcessEnv, cwd: 
   }
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (dir === '') continue;
-    const path = join(dir, command);
-    if (executableProblem(path) === undefined) return isAbsolute(path) ? path : resolve(cwd, path);
+    // A relative PATH entry is relative to cwd; check the very file returned.
+    const path = resolve(cwd, dir, command);
+    if (executableProblem(path) === undefined) return path;
   }
   throw new CommandNotFoundError(
     command === DEFAULT_COMMAND

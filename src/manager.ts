@@ -266,7 +266,8 @@ export class SessionManager {
     // processes ourselves (each verified), then the host if it is still the
     // same process, then its files.
     const result = await terminateSession(childIdentity(record), { timeoutMs, tty: record.tty });
-    await terminateProcess(hostIdentity(record), HOST_ANSWER_MS);
+    // Never this process: a session it hosted has ended, not hung.
+    if (record.hostPid !== process.pid) await terminateProcess(hostIdentity(record), HOST_ANSWER_MS);
     if (result.remaining.length > 0) {
       throw new StopError(
         `session ${record.id.slice(0, 8)}: process(es) ${result.remaining.join(', ')} survived SIGKILL (stuck in the kernel?); check with ps`,

@@ -146,9 +146,8 @@ function readRecordFile(path: string): SessionRecord | string {
 export function unlinkQuietly(path: string): void {
   try {
     unlinkSync(path);
-  } catch (error) {
-    // Already gone is the outcome we wanted; anything else is reported by
-    // whoever next reads the directory.
-    if (errnoCode(error) !== 'ENOENT') return;
+  } catch {
+    // Already gone is the outcome we wanted; any other failure (EACCES, EROFS)
+    // leaves a file that the next scan reports or collects.
   }
 }

@@ -90,7 +90,8 @@ export function parseRecord(text: string): SessionRecord | string {
     tty: typeof r.tty === 'string' ? r.tty : undefined,
     socketPath: str('socketPath'),
   };
-  if (!Array.isArray(r.args)) problems.push('args');
+  if (!Array.isArray(r.args) || !r.args.every((a) => typeof a === 'string')) problems.push('args');
+  if (r.tty !== undefined && typeof r.tty !== 'string') problems.push('tty');
   if (typeof record.id === 'string' && !isSessionId(record.id)) problems.push('id');
   if (typeof record.createdAt === 'string' && Number.isNaN(Date.parse(record.createdAt))) problems.push('createdAt');
   if (problems.length > 0) return `bad field(s): ${[...new Set(problems)].join(', ')}`;
