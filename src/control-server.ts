@@ -14,11 +14,12 @@ export const CLIENT_IDLE_MS = 10_000;
 export const MAX_CLIENTS = 128;
 
 /**
- * Answers one request. `takeOver` hands the raw connection to the caller (for
- * the attach stream): line parsing and the idle timeout stop, and later bytes
- * are the caller's to read.
+ * Answers one request. `takeOver` (always passed by the server; optional so
+ * that handlers can be called directly) hands the raw connection to the
+ * caller for the attach stream: line parsing and the idle timeout stop, and
+ * later bytes are the caller's to read.
  */
-export type RequestHandler = (request: ControlRequest, reply: (message: ControlReply) => void, takeOver: () => Socket) => void;
+export type RequestHandler = (request: ControlRequest, reply: (message: ControlReply) => void, takeOver?: () => Socket) => void;
 
 export class ControlServer {
   private readonly server: Server;

@@ -141,6 +141,10 @@ export class SessionManager {
         return;
       }
       if (req.op === 'attach') {
+        if (takeOver === undefined) {
+          reply({ ok: false, error: 'attach needs a connection of its own' });
+          return;
+        }
         reply({ ok: true, event: 'attached', id: session.id, pid: hosted.process.pid, clients: hosted.clients.count + 1 });
         void serveAttach(takeOver(), hosted.clients, { cols: req.cols, rows: req.rows });
         return;

@@ -43,7 +43,14 @@ export class ScreenState {
 
   /** `onReply` gets what a terminal would answer to the child's queries. */
   constructor(cols: number, rows: number, onReply: (reply: string) => void) {
-    this.terminal = new headlessModule.Terminal({ cols, rows, scrollback: MODEL_SCROLLBACK_LINES, allowProposedApi: true });
+    this.terminal = new headlessModule.Terminal({
+      cols,
+      rows,
+      scrollback: MODEL_SCROLLBACK_LINES,
+      allowProposedApi: true,
+      // Lets xterm.js answer CSI 18 t (the size in characters), which TUIs use when TIOCGWINSZ is not enough.
+      windowOptions: { getWinSizeChars: true },
+    });
     this.serializer = new serializeModule.SerializeAddon();
     this.terminal.loadAddon(this.serializer);
     this.terminal.onData(onReply);
@@ -243,11 +250,6 @@ export class ScreenState {
     colourQuery(10, 'foreground');
     colourQuery(11, 'background');
     colourQuery(12, 'cursor');
-    parser.registerCsiHandler({ final: 't' }, (params) => {
-      if (firstParam(params, 0) !== 18) return false;
-      onReply(`\x1b[8;${this.terminal.rows};${this.terminal.cols}t`);
-      return true;
-    });
   }
 }
 
