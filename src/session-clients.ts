@@ -91,6 +91,14 @@ export class SessionClients {
     return this.size;
   }
 
+  /**
+   * Output that the start terminal shows but that did not come from the
+   * child (csm's own id line): it goes into the screen model only.
+   */
+  noteLocalOutput(text: string): void {
+    if (!this.model.feed(Buffer.from(text))) this.block(this.model);
+  }
+
   /** Joins a client that has shown the session from the start (the start terminal): no replay. */
   join(sink: ClientSink, size: TerminalSize | undefined): Client {
     const member = new Member(sink, size);

@@ -24,6 +24,7 @@ export async function startCommand(options: StartCommandOptions, ctx: CommandCon
   if (options.detach === true) return startInBackground(options, ctx);
   const manager = new SessionManager({ paths: resolvePaths(ctx.env) });
   const size = ctx.stdout.isTTY ? { cols: ctx.stdout.columns, rows: ctx.stdout.rows } : DEFAULT_SIZE;
+  let idLine = '';
   const hosted = await manager.startSession({
     dir: options.dir,
     cwd: ctx.cwd,
@@ -34,9 +35,13 @@ export async function startCommand(options: StartCommandOptions, ctx: CommandCon
     rows: size.rows > 0 ? size.rows : DEFAULT_SIZE.rows,
     beforeSpawn: (session) => {
       const id = shortId(session.id);
-      say(ctx, `session ${id} in ${tildify(session.workingDir)}; stop it from any terminal with: csm stop ${id}`);
+      idLine = `session ${id} in ${tildify(session.workingDir)}; stop it from any terminal with: csm stop ${id}`;
+      say(ctx, idLine);
     },
   });
+  // This terminal shows the id line above the child's output; so does the
+  // screen model, so that terminals attaching later see the same screen.
+  if (ctx.stderr.isTTY && ctx.stdout.isTTY) hosted.clients.noteLocalOutput(`csm: ${idLine}\r\n`);
   const link = linkTerminal(hosted.clients, ctx);
   // After a hang-up, writes to the terminal fail with EIO as 'error' events;
   // the end-of-session line is then simply lost, never a crash.
