@@ -184,14 +184,15 @@ class AttachedTerminal {
       this.leave(GENERIC_RESET, { kind: 'lost', reason: `the session sent a broken stream (${frames})` });
       return;
     }
+    // The output of one read goes to the terminal in one write.
+    const output = frames.filter((frame) => frame.type === FrameType.data).map((frame) => frame.payload);
+    if (output.length > 0 && !this.io.stdout.write(output.length === 1 ? (output[0] ?? Buffer.alloc(0)) : Buffer.concat(output))) {
+      // Back-pressure all the way to the child: stop reading the host.
+      this.socket.pause();
+      this.io.stdout.once('drain', () => this.socket.resume());
+    }
     for (const frame of frames) {
-      if (frame.type === FrameType.data) {
-        if (!this.io.stdout.write(frame.payload)) {
-          // Back-pressure all the way to the child: stop reading the host.
-          this.socket.pause();
-          this.io.stdout.once('drain', () => this.socket.resume());
-        }
-      } else if (frame.type === FrameType.detach || frame.type === FrameType.exit) {
+      if (frame.type === FrameType.detach || frame.type === FrameType.exit) {
         const body = parseJsonPayload(frame.payload) ?? {};
         const reset = typeof body.reset === 'string' ? body.reset : GENERIC_RESET;
         if (frame.type === FrameType.detach) {

@@ -47,27 +47,48 @@ export function encodeJsonFrame(type: FrameTypeCode, value: unknown): Buffer {
   return encodeFrame(type, JSON.stringify(value));
 }
 
-/** Splits a byte stream into frames; holds a partial frame until the rest arrives. */
+/**
+ * Splits a byte stream into frames. Reads are kept as they came and a frame
+ * is copied only when it spans two reads: output streams through here.
+ */
 export class FrameDecoder {
-  private pending: Buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  private length = 0;
 
   /** Returns the complete frames, or a string saying why the stream is unusable. */
   push(chunk: Buffer): Frame[] | string {
-    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
-    const frames: Frame[] = [];
-    let offset = 0;
-    while (this.pending.length - offset >= FRAME_HEADER_BYTES) {
-      const type = this.pending.readUInt8(offset);
-      const length = this.pending.readUInt32BE(offset + 1);
-      if (length > MAX_FRAME_BYTES) return `frame of ${length} bytes exceeds the limit of ${MAX_FRAME_BYTES}`;
-      const end = offset + FRAME_HEADER_BYTES + length;
-      if (this.pending.length < end) break;
-      frames.push({ type, payload: this.pending.subarray(offset + FRAME_HEADER_BYTES, end) });
-      offset = end;
+    if (chunk.length > 0) {
+      this.chunks.push(chunk);
+      this.length += chunk.length;
     }
-    this.pending = offset === 0 ? this.pending : this.pending.subarray(offset);
-    // Frames hold views into the old buffer; the next concat copies what is left.
+    const frames: Frame[] = [];
+    while (this.length >= FRAME_HEADER_BYTES) {
+      const header = this.peek(FRAME_HEADER_BYTES);
+      const length = header.readUInt32BE(1);
+      if (length > MAX_FRAME_BYTES) return `frame of ${length} bytes exceeds the limit of ${MAX_FRAME_BYTES}`;
+      if (this.length < FRAME_HEADER_BYTES + length) break;
+      const frame = this.take(FRAME_HEADER_BYTES + length);
+      frames.push({ type: frame.readUInt8(0), payload: frame.subarray(FRAME_HEADER_BYTES) });
+    }
     return frames;
+  }
+
+  /** The first `n` buffered bytes, joined into the first chunk if they span several. */
+  private peek(n: number): Buffer {
+    const first = this.chunks[0] ?? Buffer.alloc(0);
+    if (first.length >= n) return first;
+    const joined = Buffer.concat(this.chunks);
+    this.chunks = [joined];
+    return joined;
+  }
+
+  private take(n: number): Buffer {
+    const head = this.peek(n);
+    const rest = head.subarray(n);
+    if (rest.length > 0) this.chunks[0] = rest;
+    else this.chunks.shift();
+    this.length -= n;
+    return head.subarray(0, n);
   }
 }
 

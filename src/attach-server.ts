@@ -11,6 +11,7 @@ export const ATTACH_STALL_MS = 5000;
 
 export async function serveAttach(socket: Socket, clients: SessionClients, size: TerminalSize): Promise<void> {
   let open = true;
+  let corked = false;
   const finish = () => {
     open = false;
     socket.end();
@@ -20,11 +21,18 @@ export async function serveAttach(socket: Socket, clients: SessionClients, size:
     stallLimitMs: ATTACH_STALL_MS,
     write: (chunk) => {
       if (!open) return true;
-      socket.cork();
+      // The PTY delivers output in many small reads within one turn of the
+      // event loop; they leave in one system call at the end of the turn.
+      if (!corked) {
+        corked = true;
+        socket.cork();
+        setImmediate(() => {
+          corked = false;
+          socket.uncork();
+        });
+      }
       socket.write(frameHeader(FrameType.data, chunk.length));
-      const ok = socket.write(chunk);
-      socket.uncork();
-      return ok;
+      return socket.write(chunk);
     },
     onceDrained: (listener) => {
       socket.once('drain', listener);

@@ -76,6 +76,8 @@ export class WorkerScreenModel implements ScreenModel {
   private readonly replyListeners: ((reply: string) => void)[] = [];
   private nextId = 1;
   private failure: Error | undefined;
+  /** Output of this turn of the event loop, sent to the worker as one message at its end. */
+  private batch: Buffer[] = [];
 
   constructor(cols: number, rows: number) {
     const start: WorkerStart = { cols, rows };
@@ -89,11 +91,9 @@ export class WorkerScreenModel implements ScreenModel {
 
   feed(chunk: Buffer): boolean {
     if (this.failure !== undefined) return true;
-    // A copy of exactly this chunk, handed over without a second copy: the
-    // PTY's Buffer may be a view into a much larger allocation.
-    const data = new Uint8Array(chunk);
-    this.post({ kind: 'data', data }, [data.buffer]);
-    return this.backlog.add(data.byteLength);
+    if (this.batch.length === 0) setImmediate(() => this.flush());
+    this.batch.push(chunk);
+    return this.backlog.add(chunk.byteLength);
   }
 
   onDrain(listener: () => void): void {
@@ -134,8 +134,26 @@ export class WorkerScreenModel implements ScreenModel {
     });
   }
 
-  private post(message: ModelRequest, transfer: ArrayBuffer[] = []): void {
-    if (this.failure === undefined) this.worker.postMessage(message, transfer);
+  /** Sends the batched output; every other message sends it first, so the worker sees stream order. */
+  private flush(): void {
+    if (this.batch.length === 0) return;
+    // One copy of exactly these bytes, handed over without a second copy:
+    // the PTY's Buffers may be views into much larger allocations.
+    let total = 0;
+    for (const chunk of this.batch) total += chunk.byteLength;
+    const data = new Uint8Array(total);
+    let offset = 0;
+    for (const chunk of this.batch) {
+      data.set(chunk, offset);
+      offset += chunk.byteLength;
+    }
+    this.batch = [];
+    if (this.failure === undefined) this.worker.postMessage({ kind: 'data', data } satisfies ModelRequest, [data.buffer]);
+  }
+
+  private post(message: ModelRequest): void {
+    this.flush();
+    if (this.failure === undefined) this.worker.postMessage(message);
   }
 
   private receive(message: ModelResponse): void {

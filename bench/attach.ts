@@ -1,0 +1,186 @@
+// What one attached terminal costs (npm run bench:attach): output throughput
+// of the start terminal with and without an attached client, and keystroke
+// echo latency through an attached client versus the start terminal. Every
+// terminal is a real PTY read by this process; the session runs the built
+// bin/csm. Prints the numbers and the two ratios the issue sets limits on
+// (throughput >= 0.8x, extra echo p99 <= 1 ms); it asserts nothing, since a
+// shared 2-core machine is noisy.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as pty from 'node-pty';
+
+const CSM_BIN = fileURLToPath(new URL('../bin/csm', import.meta.url));
+const OUTPUT_MB = Number(process.env.BENCH_OUTPUT_MB ?? 32);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const KEYSTROKES = Number(process.env.BENCH_KEYSTROKES ?? 300);
+const END_MARK = 'XXBENCHENDXX';
+const SIZE = { cols: 120, rows: 40 };
+
+const root = mkdtempSync('/tmp/csb-');
+const env: Record<string, string> = {};
+for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
+Object.assign(env, { CSM_HOME: join(root, 'h'), CSM_RUNTIME_DIR: join(root, 'r'), TERM: 'xterm-256color' });
+
+/** A terminal this process reads, counting bytes and watching for a marker. */
+class Outer {
+  readonly pty: pty.IPty;
+  private tail = '';
+  private waiters: { text: string; resolve: () => void }[] = [];
+
+  constructor(args: string[]) {
+    this.pty = pty.spawn(process.execPath, [CSM_BIN, ...args], { name: 'xterm-256color', ...SIZE, cwd: root, env });
+    this.pty.onData((data) => {
+      // Only the end of the stream is kept: markers are short.
+      this.tail = (this.tail + data).slice(-4096);
+      this.waiters = this.waiters.filter((waiter) => {
+        if (!this.tail.includes(waiter.text)) return true;
+        waiter.resolve();
+        return false;
+      });
+    });
+  }
+
+  /** Resolves when `text` appears in output that arrives from now on. */
+  next(text: string, ms = 60_000): Promise<void> {
+    this.tail = '';
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${JSON.stringify(text)} within ${ms} ms`)), ms);
+      this.waiters.push({
+        text,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+    });
+  }
+
+  close(): void {
+    this.pty.kill('SIGKILL');
+  }
+}
+
+function csm(args: string[]): string {
+  return execFileSync(process.execPath, [CSM_BIN, ...args], { env, cwd: root, encoding: 'utf8' });
+}
+
+async function settle(ms: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function startSession(command: string): Promise<{ host: Outer; id: string }> {
+  const host = new Outer(['start', '--command', '/bin/sh', root, '--', '-c', command]);
+  const ready = host.next('READY');
+  await ready;
+  const id = csm(['list', '-q']).trim().split('\n')[0] ?? '';
+  return { host, id };
+}
+
+async function attachTo(id: string): Promise<Outer> {
+  const client = new Outer(['attach', id.slice(0, 8)]);
+  await client.next('attached to session');
+  await settle(300);
+  return client;
+}
+
+/** Seconds for OUTPUT_MB to reach the start terminal (and the attached one, if any). */
+async function throughputRun(withClient: boolean, file: string): Promise<number> {
+  const { host, id } = await startSession(`echo READY; stty -echo; read go; cat ${file}; echo ${END_MARK}; sleep 5`);
+  const client = withClient ? await attachTo(id) : undefined;
+  const done = [host.next(END_MARK), ...(client ? [client.next(END_MARK)] : [])];
+  const started = performance.now();
+  host.pty.write('\r');
+  await Promise.all(done);
+  const seconds = (performance.now() - started) / 1000;
+  client?.close();
+  csm(['stop', '--all']);
+  host.close();
+  return seconds;
+}
+
+/** Echo round trips, in ms, of single keystrokes typed into `typer`. */
+async function echoRun(typer: Outer): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < KEYSTROKES; i++) {
+    const char = String.fromCharCode(97 + (i % 26));
+    const echoed = typer.next(char, 5000);
+    const started = performance.now();
+    typer.pty.write(char);
+    await echoed;
+    times.push(performance.now() - started);
+  }
+  return times;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+function median(values: number[]): number {
+  return percentile(values, 50);
+}
+
+async function main(): Promise<void> {
+  const file = join(root, 'output.txt');
+  const line = `${'0123456789abcdef'.repeat(6)}\n`;
+  writeFileSync(file, line.repeat(Math.ceil((OUTPUT_MB * 1024 * 1024) / line.length)));
+
+  const alone: number[] = [];
+  const attached: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    alone.push(await throughputRun(false, file));
+    attached.push(await throughputRun(true, file));
+  }
+  const aloneMBs = OUTPUT_MB / median(alone);
+  const attachedMBs = OUTPUT_MB / median(attached);
+
+  const { host, id } = await startSession('echo READY; stty raw -echo; exec cat');
+  const hostEcho = await echoRun(host);
+  const client = await attachTo(id);
+  const clientEcho = await echoRun(client);
+  client.close();
+  csm(['stop', '--all']);
+  host.close();
+
+  const extraP99 = percentile(clientEcho, 99) - percentile(hostEcho, 99);
+  const result = {
+    throughput: {
+      outputMB: OUTPUT_MB,
+      runs: RUNS,
+      aloneMBps: round(aloneMBs),
+      withAttachedClientMBps: round(attachedMBs),
+      ratio: round(attachedMBs / aloneMBs),
+    },
+    echo: {
+      keystrokes: KEYSTROKES,
+      startTerminalMs: { p50: round(percentile(hostEcho, 50)), p99: round(percentile(hostEcho, 99)) },
+      attachedClientMs: { p50: round(percentile(clientEcho, 50)), p99: round(percentile(clientEcho, 99)) },
+      extraP99Ms: round(extraP99),
+    },
+  };
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(
+    `throughput with one attached client: ${result.throughput.ratio}x (limit >= 0.8)\n` +
+      `echo p99 through an attached client: +${result.echo.extraP99Ms} ms over the start terminal (limit <= 1 ms)\n`,
+  );
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+try {
+  await main();
+} finally {
+  try {
+    csm(['stop', '--all']);
+  } catch (error) {
+    process.stderr.write(`bench: cleanup stop failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
+  rmSync(root, { recursive: true, force: true });
+}
+// node-pty handles keep the loop alive after the terminals were killed.
+process.exit(0);
