@@ -70,7 +70,9 @@ Examples:
     .command('attach')
     .description('show a running session in this terminal and type into it; other terminals keep showing it')
     .argument('<id>', 'session id or unique prefix')
-    .option('--detach-key <key>', 'key that detaches: ctrl-<key> (e.g. ctrl-a, ^]) or none', DEFAULT_DETACH_KEY)
+    .addOption(
+      new Option('--detach-key <key>', 'key that detaches: ctrl-<key> (e.g. ctrl-a, ^]) or none').default(DEFAULT_DETACH_KEY, 'Ctrl-\\'),
+    )
     .addHelpText('after', '\nThe session keeps running after you detach; closing this terminal only detaches it.')
     .action(async (id: string, opts: { detachKey: string }) => {
       const { attachCommand } = await import('./commands/attach.js');
