@@ -6,6 +6,9 @@
 const write = (text) => process.stdout.write(text);
 const size = () => `${process.stdout.columns}x${process.stdout.rows}`;
 const show = (text) => JSON.stringify(text).slice(1, -1);
+const ESC = '\x1b';
+const DEVICE_ATTRIBUTES = new RegExp(`${ESC}\\[\\?[\\d;]*c`, 'g');
+const CSI_SEQUENCE = new RegExp(`${ESC}\\[[0-9;<>?]*[ -/]*[@-~]`, 'g');
 
 process.stdin.setRawMode(true);
 process.stdin.resume();
@@ -35,7 +38,7 @@ const run = (command) => {
   if (name === 'modes') return write('\x1b[?2004h\x1b[?1000h\x1b[?1006h\x1b[?1004h\x1b[?25lmodes on\r\n> ');
   if (name === 'query') {
     return ask((got) => {
-      const count = (got.match(/\x1b\[\?[\d;]*c/g) ?? []).length;
+      const count = (got.match(DEVICE_ATTRIBUTES) ?? []).length;
       write(`answers ${count} ${show(got)}\r\n> `);
     });
   }
@@ -49,7 +52,7 @@ process.stdin.on('data', (data) => {
     return;
   }
   // Focus and mouse reports are not part of a command.
-  for (const char of text.replace(/\x1b\[[0-9;<>?]*[ -/]*[@-~]/g, '')) {
+  for (const char of text.replace(CSI_SEQUENCE, '')) {
     if (char === '\r') {
       write('\r\n');
       const command = line;

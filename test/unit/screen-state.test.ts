@@ -39,7 +39,7 @@ async function roundTrip(output: string, cols = 40, rows = 10) {
 
 describe('ScreenState', () => {
   test('a snapshot replayed into a fresh terminal shows the same screen and cursor', async () => {
-    const output = '\x1b[31mred\x1b[0m line\r\n\x1b[1mbold\x1b[0m\r\n' + 'x'.repeat(55) + '\r\nlast\x1b[3;5H';
+    const output = `\x1b[31mred\x1b[0m line\r\n\x1b[1mbold\x1b[0m\r\n${'x'.repeat(55)}\r\nlast\x1b[3;5H`;
     const { reference, fresh } = await roundTrip(output);
     assert.deepEqual(view(fresh), view(reference));
     assert.equal(fresh.buffer.active.getLine(0)?.getCell(0)?.getFgColor(), 1);
