@@ -18,7 +18,7 @@ export interface AttachIo {
 
 export interface AttachOptions {
   readonly detachKey: DetachKey | undefined;
-  /** Called once the host accepted, before the terminal is taken over. */
+  /** Called once the host accepted and the terminal is in raw mode, before the screen is drawn. */
   readonly onAttached?: (info: { clients: number }) => void;
 }
 
@@ -39,8 +39,7 @@ const DEFAULT_SIZE: TerminalSize = { cols: 80, rows: 24 };
 export async function attachTerminal(socketPath: string, io: AttachIo, options: AttachOptions): Promise<AttachOutcome> {
   const size = io.stdout.isTTY ? { cols: io.stdout.columns, rows: io.stdout.rows } : DEFAULT_SIZE;
   const { socket, rest, clients } = await handshake(socketPath, size);
-  options.onAttached?.({ clients });
-  return new AttachedTerminal(socket, io, options.detachKey, size).run(rest);
+  return new AttachedTerminal(socket, io, options.detachKey, size).run(rest, () => options.onAttached?.({ clients }));
 }
 
 /** Sends the attach request and waits for the one-line answer; what follows it is already the framed stream. */
@@ -107,7 +106,7 @@ class AttachedTerminal {
     this.raw = io.stdin.isTTY === true;
   }
 
-  async run(rest: Buffer): Promise<AttachOutcome> {
+  async run(rest: Buffer, onAttached: () => void): Promise<AttachOutcome> {
     const { stdin, stdout } = this.io;
     const outcome = new Promise<AttachOutcome>((resolve) => {
       this.finished = resolve;
@@ -118,10 +117,13 @@ class AttachedTerminal {
     const onTerminate = () => this.detach();
     const onOutputError = () => this.finish({ kind: 'hangup' });
 
+    // Raw before anything is said, so that a key typed at once (Ctrl-C, the
+    // detach key) is read by csm, not turned into a signal by the terminal.
+    if (this.raw) stdin.setRawMode(true);
+    onAttached();
     // The screen that follows is drawn from the top of an empty screen; the
     // lines scrolled away (the "attached" line among them) stay in the scrollback.
     if (stdout.isTTY) stdout.write(`\x1b[${this.size.rows};1H${'\n'.repeat(this.size.rows)}\x1b[H`);
-    if (this.raw) stdin.setRawMode(true);
     stdin.on('data', onInput);
     stdin.on('end', onHangup);
     stdin.on('error', onHangup);
