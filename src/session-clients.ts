@@ -113,6 +113,7 @@ export class SessionClients {
    * live output.
    */
   async attach(sink: ClientSink, size: TerminalSize): Promise<Client> {
+    if (this.ended) throw new Error('the session has ended');
     const member = new Member(sink, size);
     member.queue = [];
     this.members.push(member);
@@ -198,6 +199,11 @@ export class SessionClients {
 
   private input(member: Member, data: Buffer): void {
     if (member.gone) return;
+    if (!member.sink.isTerminal) {
+      // A pipe answers no queries: whatever it sends is input, passed on as it is.
+      this.child.write(data);
+      return;
+    }
     for (const part of splitInput(data)) {
       if (part.kind === 'user' || part.kind === 'focus-in') {
         this.touch(member);

@@ -135,6 +135,19 @@ describe('SessionClients', () => {
     assert.deepEqual(child.written.slice(1), ['typed', '\x1b[12;1R']);
   });
 
+  test('input from a client that is not a terminal (a pipe) is passed on as it is', () => {
+    const { child, clients } = hub();
+    const piped = clients.join(sinkOf(false), undefined);
+    piped.input(Buffer.from('line\x1b[?1;2c\n'));
+    assert.deepEqual(child.written, ['line\x1b[?1;2c\n']);
+  });
+
+  test('no client can attach once the session has ended', async () => {
+    const { clients } = hub();
+    await clients.end({ exitCode: 0, signal: undefined });
+    await assert.rejects(clients.attach(sinkOf(), { cols: 80, rows: 24 }), /the session has ended/);
+  });
+
   test('the host answers queries itself while no terminal is attached', async () => {
     const { child, clients } = hub();
     child.emit('\x1b[c');
