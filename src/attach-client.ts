@@ -125,7 +125,9 @@ class AttachedTerminal {
     // lines scrolled away (the "attached" line among them) stay in the scrollback.
     if (stdout.isTTY) stdout.write(`\x1b[${this.size.rows};1H${'\n'.repeat(this.size.rows)}\x1b[H`);
     stdin.on('data', onInput);
-    stdin.on('end', onHangup);
+    // A terminal's input ends when it hangs up; a pipe's (`csm attach id </dev/null`)
+    // ending leaves the client watching, as with `csm start`.
+    if (this.raw) stdin.on('end', onHangup);
     stdin.on('error', onHangup);
     stdout.on('error', onOutputError);
     if (stdout.isTTY) stdout.on('resize', onResize);
