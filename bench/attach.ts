@@ -136,6 +136,8 @@ async function main(): Promise<void> {
   }
   const aloneMBs = OUTPUT_MB / median(alone);
   const attachedMBs = OUTPUT_MB / median(attached);
+  // The best run of each is the least disturbed by anything else on the machine.
+  const bestRatio = Math.min(...alone) / Math.min(...attached);
 
   const { host, id } = await startSession('echo READY; stty raw -echo; exec cat');
   const hostEcho = await echoRun(host);
@@ -153,6 +155,7 @@ async function main(): Promise<void> {
       aloneMBps: round(aloneMBs),
       withAttachedClientMBps: round(attachedMBs),
       ratio: round(attachedMBs / aloneMBs),
+      bestRunRatio: round(bestRatio),
     },
     echo: {
       keystrokes: KEYSTROKES,
@@ -163,7 +166,7 @@ async function main(): Promise<void> {
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(
-    `throughput with one attached client: ${result.throughput.ratio}x (limit >= 0.8)\n` +
+    `throughput with one attached client: ${result.throughput.ratio}x of none (median; best runs ${result.throughput.bestRunRatio}x; limit >= 0.8)\n` +
       `echo p99 through an attached client: +${result.echo.extraP99Ms} ms over the start terminal (limit <= 1 ms)\n`,
   );
 }
