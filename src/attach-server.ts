@@ -12,6 +12,13 @@ export const ATTACH_STALL_MS = 5000;
 export async function serveAttach(socket: Socket, clients: SessionClients, size: TerminalSize): Promise<void> {
   let open = true;
   let corked = false;
+  const drainWaiters: (() => void)[] = [];
+  const drained = () => {
+    for (const waiter of drainWaiters.splice(0)) waiter();
+  };
+  socket.on('drain', drained);
+  // A connection that dies while behind never drains.
+  socket.on('close', drained);
   const finish = () => {
     open = false;
     socket.end();
@@ -35,9 +42,7 @@ export async function serveAttach(socket: Socket, clients: SessionClients, size:
       return socket.write(chunk);
     },
     onceDrained: (listener) => {
-      socket.once('drain', listener);
-      // A connection that dies while behind never drains.
-      socket.once('close', listener);
+      drainWaiters.push(listener);
     },
     drop: () => {
       open = false;
