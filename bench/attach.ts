@@ -1,17 +1,18 @@
 // What one attached terminal costs (npm run bench:attach): output throughput
 // of the start terminal with and without an attached client, and keystroke
 // echo latency through an attached client versus the start terminal. Every
-// terminal is a real PTY read by this process; the session runs the built
-// bin/csm. Prints the numbers and the two ratios the issue sets limits on
+// terminal is a real PTY read by a process of its own (attach-terminal.ts),
+// as each real terminal emulator is; the session runs the built bin/csm. Prints the numbers and the two ratios the issue sets limits on
 // (throughput >= 0.8x, extra echo p99 <= 1 ms); it asserts nothing, since a
 // shared 2-core machine is noisy.
-import { execFileSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as pty from 'node-pty';
+import type { TerminalReport, TerminalRequest } from './attach-terminal.js';
 
 const CSM_BIN = fileURLToPath(new URL('../bin/csm', import.meta.url));
+const TERMINAL = fileURLToPath(new URL('./attach-terminal.ts', import.meta.url));
 const OUTPUT_MB = Number(process.env.BENCH_OUTPUT_MB ?? 32);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const KEYSTROKES = Number(process.env.BENCH_KEYSTROKES ?? 300);
@@ -23,42 +24,63 @@ const env: Record<string, string> = {};
 for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
 Object.assign(env, { CSM_HOME: join(root, 'h'), CSM_RUNTIME_DIR: join(root, 'r'), TERM: 'xterm-256color' });
 
-/** A terminal this process reads, counting bytes and watching for a marker. */
+/** An outer terminal: a process of its own (attach-terminal.ts) running csm in a PTY. */
 class Outer {
-  readonly pty: pty.IPty;
-  private tail = '';
-  private waiters: { text: string; resolve: () => void }[] = [];
+  private readonly process: ChildProcess;
+  private readonly pending = new Map<number, (report: TerminalReport) => void>();
+  private nextId = 1;
+  readonly spawned: Promise<number>;
 
   constructor(args: string[]) {
-    this.pty = pty.spawn(process.execPath, [CSM_BIN, ...args], { name: 'xterm-256color', ...SIZE, cwd: root, env });
-    this.pty.onData((data) => {
-      // Only the end of the stream is kept: markers are short.
-      this.tail = (this.tail + data).slice(-4096);
-      this.waiters = this.waiters.filter((waiter) => {
-        if (!this.tail.includes(waiter.text)) return true;
-        waiter.resolve();
-        return false;
+    this.process = fork(TERMINAL, [process.execPath, root, String(SIZE.cols), String(SIZE.rows), CSM_BIN, ...args], {
+      env,
+      execArgv: ['--import', 'tsx'],
+    });
+    this.spawned = new Promise((resolve) => {
+      this.process.on('message', (report: TerminalReport) => {
+        if (report.kind === 'spawned') resolve(report.pid);
+        else {
+          this.pending.get(report.id)?.(report);
+          this.pending.delete(report.id);
+        }
       });
     });
   }
 
-  /** Resolves when `text` appears in output that arrives from now on. */
-  next(text: string, ms = 60_000): Promise<void> {
-    this.tail = '';
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${JSON.stringify(text)} within ${ms} ms`)), ms);
-      this.waiters.push({
-        text,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-      });
-    });
+  write(data: string): void {
+    this.request({ kind: 'write', data });
+  }
+
+  /** Resolves when `marker` appears in output that arrives from now on. */
+  next(marker: string, ms = 60_000): Promise<void> {
+    const id = this.nextId++;
+    return this.answer(id, { kind: 'wait', id, marker }, ms).then(() => undefined);
+  }
+
+  /** Types `char` and resolves to the ms until it was echoed, timed in the terminal's process. */
+  async echo(char: string): Promise<number> {
+    const id = this.nextId++;
+    const report = await this.answer(id, { kind: 'echo', id, char }, 5000);
+    return report.kind === 'echoed' ? report.ms : Number.NaN;
   }
 
   close(): void {
-    this.pty.kill('SIGKILL');
+    this.request({ kind: 'close' });
+  }
+
+  private answer(id: number, request: TerminalRequest, ms: number): Promise<TerminalReport> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer to ${JSON.stringify(request)} within ${ms} ms`)), ms);
+      this.pending.set(id, (report) => {
+        clearTimeout(timer);
+        resolve(report);
+      });
+      this.request(request);
+    });
+  }
+
+  private request(request: TerminalRequest): void {
+    if (this.process.connected) this.process.send(request);
   }
 }
 
@@ -91,7 +113,7 @@ async function throughputRun(withClient: boolean, file: string): Promise<number>
   const client = withClient ? await attachTo(id) : undefined;
   const done = [host.next(END_MARK), ...(client ? [client.next(END_MARK)] : [])];
   const started = performance.now();
-  host.pty.write('\r');
+  host.write('\r');
   await Promise.all(done);
   const seconds = (performance.now() - started) / 1000;
   client?.close();
@@ -100,18 +122,27 @@ async function throughputRun(withClient: boolean, file: string): Promise<number>
   return seconds;
 }
 
-/** Echo round trips, in ms, of single keystrokes typed into `typer`. */
-async function echoRun(typer: Outer): Promise<number[]> {
-  const times: number[] = [];
+/**
+ * Echo through the start terminal of a session with no client, and through
+ * the attached client of a second session, alternating keystrokes so that
+ * both see the same background load.
+ */
+async function echoRuns(): Promise<{ hostEcho: number[]; clientEcho: number[] }> {
+  const alone = await startSession('echo READY; stty raw -echo; exec cat');
+  const shared = await startSession('echo READY; stty raw -echo; exec cat');
+  const client = await attachTo(shared.id);
+  const hostEcho: number[] = [];
+  const clientEcho: number[] = [];
   for (let i = 0; i < KEYSTROKES; i++) {
     const char = String.fromCharCode(97 + (i % 26));
-    const echoed = typer.next(char, 5000);
-    const started = performance.now();
-    typer.pty.write(char);
-    await echoed;
-    times.push(performance.now() - started);
+    hostEcho.push(await alone.host.echo(char));
+    clientEcho.push(await client.echo(char));
   }
-  return times;
+  client.close();
+  csm(['stop', '--all']);
+  alone.host.close();
+  shared.host.close();
+  return { hostEcho, clientEcho };
 }
 
 function percentile(values: number[], p: number): number {
@@ -139,13 +170,7 @@ async function main(): Promise<void> {
   // The best run of each is the least disturbed by anything else on the machine.
   const bestRatio = Math.min(...alone) / Math.min(...attached);
 
-  const { host, id } = await startSession('echo READY; stty raw -echo; exec cat');
-  const hostEcho = await echoRun(host);
-  const client = await attachTo(id);
-  const clientEcho = await echoRun(client);
-  client.close();
-  csm(['stop', '--all']);
-  host.close();
+  const { hostEcho, clientEcho } = await echoRuns();
 
   const extraP99 = percentile(clientEcho, 99) - percentile(hostEcho, 99);
   const result = {
@@ -185,5 +210,5 @@ try {
   }
   rmSync(root, { recursive: true, force: true });
 }
-// node-pty handles keep the loop alive after the terminals were killed.
+// Terminal processes that did not exit on close must not keep the bench alive.
 process.exit(0);
