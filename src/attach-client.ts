@@ -27,7 +27,7 @@ export type AttachOutcome =
   | { readonly kind: 'ended'; readonly exit: SessionExit }
   /** The terminal went away (hang-up); nothing more can be shown. */
   | { readonly kind: 'hangup' }
-  /** The host closed the connection without saying why (it died, or dropped a stuck client). */
+  /** The host closed the connection without saying why (it died, or the stream broke). */
   | { readonly kind: 'lost'; readonly reason: string };
 
 /** A healthy host answers at once; the same bound as every other control request. */

@@ -6,9 +6,6 @@ import type { Socket } from 'node:net';
 import { encodeFrame, encodeJsonFrame, FrameDecoder, FrameType, frameHeader, parseJsonPayload, validSize } from './attach-protocol.js';
 import type { Client, ClientSink, SessionClients, TerminalSize } from './session-clients.js';
 
-/** A remote client that reads nothing for this long holds up the session; it is dropped (it can attach again). */
-export const ATTACH_STALL_MS = 5000;
-
 export async function serveAttach(socket: Socket, clients: SessionClients, size: TerminalSize): Promise<void> {
   let open = true;
   let corked = false;
@@ -23,9 +20,14 @@ export async function serveAttach(socket: Socket, clients: SessionClients, size:
     open = false;
     socket.end();
   };
+  const dropConnection = () => {
+    open = false;
+    socket.destroy();
+  };
   const sink: ClientSink = {
     isTerminal: true,
-    stallLimitMs: ATTACH_STALL_MS,
+    catchUp: true,
+    pendingBytes: () => socket.writableLength,
     write: (chunk) => {
       if (!open) return true;
       // The PTY delivers output in many small reads within one turn of the
@@ -43,10 +45,6 @@ export async function serveAttach(socket: Socket, clients: SessionClients, size:
     },
     onceDrained: (listener) => {
       drainWaiters.push(listener);
-    },
-    drop: () => {
-      open = false;
-      socket.destroy();
     },
     ended: (exit, reset) => {
       if (!open) return;
@@ -66,8 +64,9 @@ export async function serveAttach(socket: Socket, clients: SessionClients, size:
     }
     const frames = decoder.push(chunk);
     if (typeof frames === 'string') {
+      // A broken stream cannot be resynchronised: this connection ends, the session goes on.
       void client.leave();
-      sink.drop(frames);
+      dropConnection();
       return;
     }
     for (const frame of frames) {

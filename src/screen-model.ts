@@ -17,7 +17,8 @@ export interface ScreenModel {
   feed(chunk: Buffer): boolean;
   onDrain(listener: () => void): void;
   resize(cols: number, rows: number): void;
-  snapshot(): Promise<string>;
+  /** The screen (and by default the scrollback) for a terminal that shows nothing yet. */
+  snapshot(options?: { scrollback: boolean }): Promise<string>;
   resetSequence(): Promise<string>;
   setColours(colours: Partial<ReportedColours>): void;
   /** What a terminal would answer to the child's queries. */
@@ -38,7 +39,8 @@ export type ModelRequest =
   | { readonly kind: 'data'; readonly data: Uint8Array }
   | { readonly kind: 'resize'; readonly cols: number; readonly rows: number }
   | { readonly kind: 'colours'; readonly colours: Partial<ReportedColours> }
-  | { readonly kind: 'snapshot' | 'reset'; readonly id: number };
+  | { readonly kind: 'snapshot'; readonly id: number; readonly scrollback: boolean }
+  | { readonly kind: 'reset'; readonly id: number };
 export type ModelResponse =
   | { readonly kind: 'parsed'; readonly bytes: number }
   | { readonly kind: 'reply'; readonly data: string }
@@ -104,12 +106,12 @@ export class WorkerScreenModel implements ScreenModel {
     this.post({ kind: 'resize', cols, rows });
   }
 
-  snapshot(): Promise<string> {
-    return this.request('snapshot');
+  snapshot(options = { scrollback: true }): Promise<string> {
+    return this.request((id) => ({ kind: 'snapshot', id, scrollback: options.scrollback }));
   }
 
   resetSequence(): Promise<string> {
-    return this.request('reset');
+    return this.request((id) => ({ kind: 'reset', id }));
   }
 
   setColours(colours: Partial<ReportedColours>): void {
@@ -125,12 +127,12 @@ export class WorkerScreenModel implements ScreenModel {
     void this.worker.terminate();
   }
 
-  private request(kind: 'snapshot' | 'reset'): Promise<string> {
+  private request(message: (id: number) => ModelRequest): Promise<string> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.post({ kind, id });
+      this.post(message(id));
     });
   }
 
@@ -203,8 +205,8 @@ export class InlineScreenModel implements ScreenModel {
     void this.state.resize(cols, rows);
   }
 
-  snapshot(): Promise<string> {
-    return this.state.snapshot();
+  snapshot(options = { scrollback: true }): Promise<string> {
+    return this.state.snapshot(options.scrollback);
   }
 
   resetSequence(): Promise<string> {

@@ -88,9 +88,9 @@ export class ScreenState {
     return this.afterWrites(() => this.terminal.resize(cols, rows));
   }
 
-  /** What a fresh terminal must be sent to show this screen, its modes included. */
-  snapshot(): Promise<string> {
-    return this.afterWrites(() => this.snapshotNow());
+  /** What a fresh terminal must be sent to show this screen, its modes included, and the scrollback if asked. */
+  snapshot(withScrollback = true): Promise<string> {
+    return this.afterWrites(() => this.snapshotNow(withScrollback));
   }
 
   /** What puts a terminal that showed this screen back into its ordinary modes. */
@@ -117,11 +117,11 @@ export class ScreenState {
     this.terminal.dispose();
   }
 
-  private snapshotNow(): string {
+  private snapshotNow(withScrollback: boolean): string {
     const terminal = this.terminal;
     const buffer = terminal.buffer.active;
     const modes = terminal.modes;
-    let out = this.serializer.serialize({ excludeModes: true });
+    let out = this.serializer.serialize({ excludeModes: true, ...(withScrollback ? {} : { scrollback: 0 }) });
     const region = this.scrollRegion();
     if (region !== undefined && (region.top !== 0 || region.bottom !== terminal.rows - 1)) {
       // DECSTBM homes the cursor, so the cursor is placed again afterwards.

@@ -43,7 +43,7 @@ port.on('message', (message: ModelRequest) => {
       state.setColours(message.colours);
       return;
     case 'snapshot':
-      void state.snapshot().then((value) => post({ kind: 'result', id: message.id, value }));
+      void state.snapshot(message.scrollback).then((value) => post({ kind: 'result', id: message.id, value }));
       return;
     case 'reset':
       void state.resetSequence().then((value) => post({ kind: 'result', id: message.id, value }));

@@ -5,8 +5,10 @@
 //   attach, type, click or resize);
 // - a terminal's answers to queries reach the child only from that client,
 //   and from the host's screen model while no terminal is attached;
-// - output waits for the slowest client (the PTY is paused, so the child
-//   blocks), but a remote client that stays stuck is dropped.
+// - output waits for the start terminal (the PTY is paused, so the child
+//   blocks, as before attach existed), but never for an attached client: one
+//   that falls behind is skipped ahead and redrawn from the screen model
+//   once it catches up, as tmux does.
 import type { SessionExit } from './control-protocol.js';
 import type { SessionProcess } from './pty.js';
 import type { ScreenModel } from './screen-model.js';
@@ -21,13 +23,17 @@ export interface TerminalSize {
 export interface ClientSink {
   /** True when a real terminal shows the output (it then answers the child's queries). */
   readonly isTerminal: boolean;
-  /** A client stuck this long (its process stopped, its link dead) is dropped; undefined: wait as long as it takes. */
-  readonly stallLimitMs: number | undefined;
+  /**
+   * True for attached clients: when behind, they are skipped ahead and
+   * redrawn rather than holding up the session. False for the start
+   * terminal, whose slowness pauses the child.
+   */
+  readonly catchUp: boolean;
   /** Sends output; false means the client is behind and `onceDrained` will say when it caught up. */
   write(chunk: Buffer): boolean;
   onceDrained(listener: () => void): void;
-  /** The host dropped this client (it was stuck). */
-  drop(reason: string): void;
+  /** Output written but not yet taken by the client. */
+  pendingBytes(): number;
   /** The session ended; `reset` puts the client terminal's modes back. */
   ended(exit: SessionExit, reset: string): void;
 }
@@ -47,12 +53,22 @@ export const GENERIC_RESET = '\x1b[?1l\x1b[?2004l\x1b[?1004l\x1b[?1000l\x1b[?100
 
 /** The model answers in microseconds unless megabytes of output are still queued for it; a leaving client does not wait longer. */
 const RESET_ANSWER_MS = 1000;
+/**
+ * An attached client this far behind gets no more output until it has taken
+ * what it has, then a redraw. A person typing is never this far behind;
+ * a client under a flood of output is, and then sees the latest screen
+ * sooner than by reading every byte.
+ */
+export const CLIENT_LAG_BYTES = 1024 * 1024;
+/** Before a redraw: the modes and screen a skipped stretch of output may have left, cleared. */
+const REDRAW_PREFIX = `\x1b[?1049l\x1b[r${GENERIC_RESET}\x1b[H\x1b[2J`;
 
 class Member {
   /** Output that arrived while the snapshot was being made; sent right after it. */
   queue: Buffer[] | undefined;
+  /** Too far behind: output is skipped until the client drains, then it is redrawn. */
+  skipping = false;
   gone = false;
-  stallTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly sink: ClientSink,
@@ -115,23 +131,46 @@ export class SessionClients {
   async attach(sink: ClientSink, size: TerminalSize): Promise<Client> {
     if (this.ended) throw new Error('the session has ended');
     const member = new Member(sink, size);
-    member.queue = [];
     this.members.push(member);
     this.applySize();
-    let screen: string;
     try {
-      screen = await this.model.snapshot();
+      await this.replay(member, '', true);
     } catch (error) {
       this.remove(member);
       throw error;
     }
-    const queued = member.queue;
-    member.queue = undefined;
-    if (!member.gone) {
-      this.send(member, Buffer.from(screen));
-      for (const chunk of queued) this.send(member, chunk);
-    }
     return this.handle(member);
+  }
+
+  /**
+   * Sends `member` the screen as it stands, then the output that arrived
+   * while it was being made. The snapshot is asked for after the output fed
+   * so far and before any that follows, which is queued: nothing is shown
+   * twice or lost.
+   */
+  private async replay(member: Member, prefix: string, scrollback: boolean): Promise<void> {
+    member.queue = [];
+    let screen = '';
+    try {
+      screen = prefix + (await this.model.snapshot({ scrollback }));
+    } finally {
+      // Also when the model failed: the client then follows live output from here.
+      const queued = member.queue ?? [];
+      member.queue = undefined;
+      if (!member.gone) {
+        if (screen !== '') this.send(member, Buffer.from(screen));
+        for (const chunk of queued) this.send(member, chunk);
+      }
+    }
+  }
+
+  /** A skipped client took all it had: redraw its screen without the scrollback it missed. */
+  private redraw(member: Member): void {
+    if (member.gone) return;
+    member.skipping = false;
+    this.replay(member, REDRAW_PREFIX, false).catch(() => {
+      // The model failed: the client stays as it is and follows live output from here.
+    });
   }
 
   /** The session ended: every client is told, with what resets its terminal. */
@@ -184,17 +223,17 @@ export class SessionClients {
   }
 
   private send(member: Member, chunk: Buffer): void {
-    if (member.sink.write(chunk) || this.blockers.has(member)) return;
+    if (member.skipping) return;
+    if (member.sink.write(chunk)) return;
+    if (member.sink.catchUp) {
+      if (member.sink.pendingBytes() <= CLIENT_LAG_BYTES) return;
+      member.skipping = true;
+      member.sink.onceDrained(() => this.redraw(member));
+      return;
+    }
+    if (this.blockers.has(member)) return;
     this.block(member);
     member.sink.onceDrained(() => this.unblock(member));
-    const limit = member.sink.stallLimitMs;
-    if (limit !== undefined) {
-      member.stallTimer = setTimeout(() => {
-        this.remove(member);
-        member.sink.drop(`it read no output for ${limit / 1000} s`);
-      }, limit);
-      member.stallTimer.unref();
-    }
   }
 
   private input(member: Member, data: Buffer): void {
@@ -256,7 +295,6 @@ export class SessionClients {
   private forget(member: Member): void {
     member.gone = true;
     member.queue = undefined;
-    clearTimeout(member.stallTimer);
     this.unblock(member);
   }
 
@@ -267,7 +305,6 @@ export class SessionClients {
 
   private unblock(blocker: object): void {
     if (!this.blockers.delete(blocker)) return;
-    if (blocker instanceof Member) clearTimeout(blocker.stallTimer);
     if (this.blockers.size === 0) this.child.resume();
   }
 }

@@ -28,15 +28,15 @@ export function linkTerminal(clients: SessionClients, io: TerminalIo): TerminalL
   // PTY so the child waits instead of csm buffering without bound.
   const sink: ClientSink = {
     isTerminal: stdout.isTTY === true,
-    stallLimitMs: undefined,
+    catchUp: false,
     write: (data) => !outputOpen || stdout.write(data),
+    pendingBytes: () => stdout.writableLength,
     onceDrained: (listener) => {
       drainWaiters.push(listener);
       stdout.once('drain', () => {
         for (const waiter of drainWaiters.splice(0)) waiter();
       });
     },
-    drop: () => undefined,
     // start.ts reports the end itself, after restoring the terminal.
     ended: () => undefined,
   };
