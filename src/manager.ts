@@ -8,7 +8,6 @@
 import { lstatSync } from 'node:fs';
 import { v4 as uuidv4 } from 'uuid';
 import type { AttachIo, AttachOptions, AttachOutcome } from './attach-client.js';
-import { serveAttach } from './attach-server.js';
 import { buildChildEnv } from './child-env.js';
 import { request } from './control-client.js';
 import { PROTOCOL_VERSION, type SessionExit } from './control-protocol.js';
@@ -21,9 +20,9 @@ import { ensurePrivateDir } from './private-dir.js';
 import { isSameProcess, type ProcessIdentity, sessionMembers, startTimeOf } from './process-info.js';
 import type { SessionProcess, SpawnSessionProcess } from './pty.js';
 import { Registry, unlinkQuietly } from './registry.js';
-import { createScreenModel, type ScreenModel } from './screen-model.js';
+import type { ScreenModel } from './screen-model.js';
 import { createSession, RECORD_VERSION, type Session, type SessionRecord } from './session.js';
-import { SessionClients } from './session-clients.js';
+import type { SessionClients } from './session-clients.js';
 import { DEFAULT_STOP_TIMEOUT_MS } from './stop-defaults.js';
 import { terminateProcess, terminateSession } from './terminate.js';
 import { resolveWorkingDir } from './working-dir.js';
@@ -129,6 +128,13 @@ export class SessionManager {
       now: (this.deps.now ?? (() => new Date()))(),
     });
     const socketPath = socketPathFor(this.deps.paths, session.id);
+    // What hosting needs beyond the core (clients, attach, the screen model
+    // and with it xterm.js) is loaded here, so list and stop never load it.
+    const [{ SessionClients }, { serveAttach }, { createScreenModel }] = await Promise.all([
+      import('./session-clients.js'),
+      import('./attach-server.js'),
+      import('./screen-model.js'),
+    ]);
     const control = await ControlServer.listen(socketPath, (req, reply, takeOver) => {
       if (req.op === 'ping') {
         const hosted = this.processes.get(session.id);
@@ -155,6 +161,8 @@ export class SessionManager {
       void this.stopHosted(session.id, req.timeoutMs);
     });
 
+    // Made before the child exists, so that no output can arrive before the model does.
+    const model = this.deps.screenModel?.(options.cols, options.rows) ?? (await createScreenModel(options.cols, options.rows));
     let child: SessionProcess;
     try {
       options.beforeSpawn?.(session);
@@ -169,6 +177,7 @@ export class SessionManager {
       });
     } catch (error) {
       control.close();
+      model.close();
       throw error;
     }
 
@@ -187,10 +196,7 @@ export class SessionManager {
       tty: child.tty,
       socketPath,
     };
-    const clients = new SessionClients(child, (this.deps.screenModel ?? createScreenModel)(options.cols, options.rows), {
-      cols: options.cols,
-      rows: options.rows,
-    });
+    const clients = new SessionClients(child, model, { cols: options.cols, rows: options.rows });
     const ended = this.watchExit(session, record, child, control, clients);
     this.sessions.set(session.id, session);
     try {

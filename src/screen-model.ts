@@ -7,10 +7,10 @@
 //
 // The default model runs in a worker thread (screen-worker.ts): xterm.js
 // parses at about the speed a PTY delivers, and on the main thread it would
-// halve the session's output throughput. The inline model is for tests.
+// halve the session's output throughput. This module does not load xterm.js;
+// the inline model (inline-screen-model.ts) is for tests.
 import { Worker } from 'node:worker_threads';
 import type { ReportedColours } from './screen-state.js';
-import { ScreenState } from './screen-state.js';
 
 export interface ScreenModel {
   /** Feeds output; false means the model is behind and the caller should stop reading until `onDrain`. */
@@ -47,7 +47,7 @@ export type ModelResponse =
   | { readonly kind: 'result'; readonly id: number; readonly value: string };
 
 /** Counts unparsed bytes and says when to pause and resume the producer. */
-class Backlog {
+export class Backlog {
   private bytes = 0;
   private blocked = false;
   private readonly drainListeners: (() => void)[] = [];
@@ -179,58 +179,13 @@ export class WorkerScreenModel implements ScreenModel {
   }
 }
 
-/** The same model on the calling thread: for unit tests, and small enough to read as the reference. */
-export class InlineScreenModel implements ScreenModel {
-  readonly state: ScreenState;
-  private readonly backlog = new Backlog();
-  private readonly replyListeners: ((reply: string) => void)[] = [];
-
-  constructor(cols: number, rows: number) {
-    this.state = new ScreenState(cols, rows, (reply) => {
-      for (const listener of this.replyListeners) listener(reply);
-    });
-  }
-
-  feed(chunk: Buffer): boolean {
-    const bytes = chunk.byteLength;
-    this.state.write(Buffer.from(chunk), () => this.backlog.done(bytes));
-    return this.backlog.add(bytes);
-  }
-
-  onDrain(listener: () => void): void {
-    this.backlog.onDrain(listener);
-  }
-
-  resize(cols: number, rows: number): void {
-    void this.state.resize(cols, rows);
-  }
-
-  snapshot(options = { scrollback: true }): Promise<string> {
-    return this.state.snapshot(options.scrollback);
-  }
-
-  resetSequence(): Promise<string> {
-    return this.state.resetSequence();
-  }
-
-  setColours(colours: Partial<ReportedColours>): void {
-    this.state.setColours(colours);
-  }
-
-  onReply(listener: (reply: string) => void): void {
-    this.replyListeners.push(listener);
-  }
-
-  close(): void {
-    this.state.dispose();
-  }
-}
-
 /**
  * The worker model where it can run: from the built dist/. Run from source
  * (tests under tsx) there is no built worker file, and tsx's loader does not
  * reach worker threads, so the model runs inline there.
  */
-export function createScreenModel(cols: number, rows: number): ScreenModel {
-  return import.meta.url.endsWith('.ts') ? new InlineScreenModel(cols, rows) : new WorkerScreenModel(cols, rows);
+export async function createScreenModel(cols: number, rows: number): Promise<ScreenModel> {
+  if (!import.meta.url.endsWith('.ts')) return new WorkerScreenModel(cols, rows);
+  const { InlineScreenModel } = await import('./inline-screen-model.js');
+  return new InlineScreenModel(cols, rows);
 }

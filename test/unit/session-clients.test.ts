@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { SessionExit } from '../../src/control-protocol.js';
+import { InlineScreenModel } from '../../src/inline-screen-model.js';
 import type { SessionProcess } from '../../src/pty.js';
-import { InlineScreenModel } from '../../src/screen-model.js';
 import { CLIENT_LAG_BYTES, type ClientSink, SessionClients, type TerminalSize } from '../../src/session-clients.js';
 import { waitFor } from './support.js';
 
