@@ -32,7 +32,8 @@ export async function runCli(argv: readonly string[], ctx: CommandContext): Prom
           `csm: ${text
             .replace(/^error: /, '')
             .trimEnd()
-            .replace(/\s*\n\s*/g, ' ')}; see csm --help\n`,
+            .replace(/\s*\n\s*/g, ' ')
+            .replace(/\.$/, '')}; see csm --help\n`,
         ),
     })
     .showSuggestionAfterError(true)

@@ -7,8 +7,13 @@
 // - it emits exit only after its read socket closes, or 200 ms after the
 //   child exits if the socket never closes (microsoft/node-pty#72), so output
 //   can still arrive after exit is known; `exited` resolves only after both;
+// - that 200 ms timer destroys the socket with whatever it has not read yet:
+//   when csm is not reading (blocked writing to a slow terminal, or paused by
+//   back-pressure from a pipe) the tail of the child's output was lost, so
+//   the socket hands on what is left before it goes (drainBeforeDestroy);
 // - resize throws on non-positive sizes, and write/resize/kill after exit
 //   throw or hit a reused pid; here they are no-ops.
+import { readSync } from 'node:fs';
 import type { IPty } from 'node-pty';
 import type { SessionExit } from './control-protocol.js';
 import { SpawnError } from './errors.js';
@@ -66,11 +71,12 @@ class NodePtyProcess implements SessionProcess {
   private readonly listeners: ((data: Buffer) => void)[] = [];
 
   constructor(private readonly child: IPty) {
-    // Typed as string by node-pty, but a Buffer with encoding: null.
-    child.onData((data) => {
-      const chunk = data as unknown as Buffer;
+    const deliver = (chunk: Buffer) => {
       for (const listener of this.listeners) listener(chunk);
-    });
+    };
+    // Typed as string by node-pty, but a Buffer with encoding: null.
+    child.onData((data) => deliver(data as unknown as Buffer));
+    drainBeforeDestroy(child, deliver);
     this.exited = new Promise((resolve) => {
       child.onExit(({ exitCode, signal }) => {
         this.alive = false;
@@ -118,4 +124,48 @@ class NodePtyProcess implements SessionProcess {
     this.disposed = true;
     this.listeners.length = 0;
   }
+}
+
+/** The node-pty 1.1.0 internals drainBeforeDestroy needs (absent elsewhere: it then does nothing). */
+interface NodePtyInternals {
+  readonly _socket?: { destroy: (error?: Error) => unknown; read: () => unknown };
+  readonly fd?: number;
+}
+
+/** What the PTY can hold unread is far less; a bound in case a grandchild keeps writing. */
+const MAX_DRAIN_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Before node-pty destroys its read socket, passes on what the socket read
+ * but has not emitted (it was paused) and what is still in the PTY.
+ */
+function drainBeforeDestroy(child: IPty, deliver: (chunk: Buffer) => void): void {
+  const { _socket: socket, fd } = child as unknown as NodePtyInternals;
+  if (socket === undefined || typeof fd !== 'number') return;
+  const destroy = socket.destroy.bind(socket);
+  let drained = false;
+  socket.destroy = (error?: Error) => {
+    if (!drained) {
+      drained = true;
+      try {
+        // read() emits what the stream holds as 'data', to onData above.
+        while (socket.read() !== null) {}
+      } catch {
+        // Already errored: the stream holds nothing it could emit.
+      }
+      const buffer = Buffer.alloc(64 * 1024);
+      for (let total = 0; total < MAX_DRAIN_BYTES; ) {
+        let read: number;
+        try {
+          read = readSync(fd, buffer, 0, buffer.length, null);
+        } catch {
+          break; // EAGAIN: empty for now (the master is non-blocking); EIO: every writer is gone
+        }
+        if (read <= 0) break;
+        total += read;
+        deliver(Buffer.from(buffer.subarray(0, read)));
+      }
+    }
+    return destroy(error);
+  };
 }

@@ -1,0 +1,71 @@
+// The check that nothing a test started outlives it. Every process csm starts
+// (host, fake claude, grandchildren) inherits the test's unique CSM_HOME, so
+// scanning /proc/<pid>/environ for it finds them all, however they were
+// detached. Linux only: other platforms have no readable environ.
+import { readdirSync, readFileSync } from 'node:fs';
+
+export interface Leftover {
+  readonly pid: number;
+  readonly command: string;
+}
+
+export const canCheckLeaks = process.platform === 'linux';
+export const NO_LEAK_CHECK_REASON = `no /proc/<pid>/environ on ${process.platform}: the leftover-process check is skipped`;
+
+/** Live processes (zombies excluded) whose environment contains `needle`. */
+export function processesWithEnv(needle: string): Leftover[] {
+  const wanted = Buffer.from(needle);
+  const found: Leftover[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (pid === process.pid) continue;
+    let environ: Buffer;
+    try {
+      environ = readFileSync(`/proc/${entry}/environ`);
+    } catch {
+      continue; // exited while we looked, or not ours to read
+    }
+    // A zombie's environ reads empty; it has exited and runs no code.
+    if (!environ.includes(wanted)) continue;
+    found.push({ pid, command: commandOf(pid) });
+  }
+  return found;
+}
+
+export function killAll(leftovers: readonly Leftover[]): void {
+  for (const { pid } of leftovers) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Gone already (ESRCH): that is what we wanted.
+    }
+  }
+}
+
+/** True while `pid` names a live (not zombie) process. */
+export function isAlive(pid: number): boolean {
+  if (process.platform === 'linux') {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      return state !== 'Z' && state !== 'X';
+    } catch {
+      return false;
+    }
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error instanceof Error && 'code' in error && error.code === 'EPERM';
+  }
+}
+
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch {
+    return '?';
+  }
+}
