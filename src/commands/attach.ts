@@ -1,7 +1,7 @@
 // `csm attach <id>`: show a running session in this terminal and type into
 // it, alongside any other terminal showing it, until the detach key.
 import { parseDetachKey } from '../detach-key.js';
-import { AttachError } from '../errors.js';
+import { AttachError, UsageError } from '../errors.js';
 import { describeExit, exitStatus } from '../format.js';
 import { resolveId } from '../id-prefix.js';
 import { SessionManager } from '../manager.js';
@@ -26,6 +26,10 @@ export async function attachCommand(options: AttachCommandOptions, ctx: CommandC
     sessions.map((s) => s.record),
   );
   const id = shortId(record.id);
+  if (ctx.env.CSM_SESSION_ID === record.id) {
+    // Its output would come back to it as output, for ever.
+    throw new UsageError(`this terminal is session ${id} itself; attach to it from another terminal`);
+  }
   // After a hang-up, writes to the terminal fail with EIO; the last line is then simply lost.
   ctx.stderr.on('error', () => undefined);
 

@@ -20,7 +20,7 @@ export interface Sandbox {
   readonly root: string;
   readonly env: Record<string, string>;
   /** Runs csm without a terminal and collects its output. */
-  csm(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  csm(args: readonly string[], extraEnv?: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }>;
   /** Opens an outer terminal running `csm args`. */
   terminal(args: readonly string[], size?: { cols: number; rows: number }): Term;
   /** Opens an outer terminal running a shell. */
@@ -43,9 +43,9 @@ export function sandbox(t: TestContext): Sandbox {
   const box: Sandbox = {
     root,
     env,
-    csm: (args) =>
+    csm: (args, extraEnv = {}) =>
       new Promise((resolve) => {
-        execFile(process.execPath, [CSM_BIN, ...args], { env, cwd: root }, (error, stdout, stderr) => {
+        execFile(process.execPath, [CSM_BIN, ...args], { env: { ...env, ...extraEnv }, cwd: root }, (error, stdout, stderr) => {
           const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
           resolve({ code, stdout, stderr });
         });

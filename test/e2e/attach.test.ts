@@ -189,6 +189,14 @@ describe('csm attach', () => {
     assert.match(result.stderr, /csm: no session matches "abcd1234"; run csm list to see sessions/);
   });
 
+  test('a session cannot be attached from inside itself', async (t) => {
+    const box = sandbox(t);
+    const id = await startDetached(box);
+    const { code, stderr } = await box.csm(['attach', id.slice(0, 8)], { CSM_SESSION_ID: id });
+    assert.equal(code, 2);
+    assert.match(stderr, /csm: this terminal is session [0-9a-f]{8} itself; attach to it from another terminal/);
+  });
+
   test('closing an attached terminal only detaches it', async (t) => {
     const box = sandbox(t);
     const { host, id } = await startInTerminal(box);
