@@ -94,7 +94,7 @@ Examples:
     .command('list')
     .alias('ls')
     .description('list every live session of this user')
-    .option('--json', 'print JSON: id, workingDir, createdAt, pid, hostPid, command, args')
+    .option('--json', 'print JSON: id, workingDir, createdAt, pid, hostPid, command, args, state')
     .option('-q, --quiet', 'print full ids only, one per line')
     .action(async (opts: { json?: boolean; quiet?: boolean }) => {
       const { listCommand } = await import('./commands/list.js');

@@ -4,14 +4,15 @@
 import { CommanderError } from 'commander';
 import { runCli } from './cli.js';
 import { CsmError, ExitCode } from './errors.js';
+import { currentDir } from './working-dir.js';
 
 /** EX_SOFTWARE from sysexits.h: an internal error. */
 const BUG_EXIT_CODE = 70;
 
 export async function main(argv: readonly string[]): Promise<void> {
-  const ctx = { cwd: process.cwd(), env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
   let code: number;
   try {
+    const ctx = { cwd: currentDir(process.env), env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
     code = await runCli(argv, ctx);
   } catch (error) {
     code = exitCodeFor(error, process.stderr);

@@ -60,11 +60,14 @@ export interface SessionEnd {
   readonly stoppedWith: NodeJS.Signals | 'exit' | undefined;
 }
 
-export type SessionState = 'running' | 'orphaned';
+export type SessionState = 'running' | 'orphaned' | 'unresponsive';
 
 export interface ListedSession {
   readonly record: SessionRecord;
-  /** orphaned: its host died but processes of its terminal session still run. */
+  /**
+   * orphaned: its host died but processes of its terminal session still run.
+   * unresponsive: its host runs but did not answer (set by host-probe.ts).
+   */
   readonly state: SessionState;
 }
 

@@ -1,7 +1,7 @@
 // The directory a session runs in: checked and made absolute and real before
 // anything is spawned, so the error names the user's path, not a PTY failure.
 import { accessSync, constants, realpathSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { DirectoryError, errnoCode } from './errors.js';
 
 export function resolveWorkingDir(dir: string, cwd: string): string {
@@ -23,4 +23,20 @@ export function resolveWorkingDir(dir: string, cwd: string): string {
     throw new DirectoryError(`cannot enter directory: ${path} (permission denied)`);
   }
   return real;
+}
+
+/**
+ * The directory csm was run from. A shell can sit in a directory that has
+ * since been deleted, where getcwd() fails with ENOENT and process.cwd()
+ * throws; the shell's $PWD still names it. Using that, `list` and `stop`
+ * (which need no directory) work, and `start` says which directory is gone.
+ */
+export function currentDir(env: NodeJS.ProcessEnv): string {
+  try {
+    return process.cwd();
+  } catch (error) {
+    const pwd = env.PWD;
+    if (errnoCode(error) === 'ENOENT' && pwd !== undefined && isAbsolute(pwd)) return pwd;
+    throw new DirectoryError('the current directory no longer exists (deleted?); cd to an existing directory and try again');
+  }
 }

@@ -1,6 +1,7 @@
 // `csm list`: every live session of this user, from any terminal.
 import { formatAge, formatTable, tildify } from '../format.js';
-import { SessionManager } from '../manager.js';
+import { probeHosts } from '../host-probe.js';
+import { SessionManager, type SessionState } from '../manager.js';
 import { resolvePaths } from '../paths.js';
 import { shortId } from '../session.js';
 import { type CommandContext, say } from './context.js';
@@ -12,7 +13,7 @@ export interface ListCommandOptions {
 
 export async function listCommand(options: ListCommandOptions, ctx: CommandContext): Promise<number> {
   const manager = new SessionManager({ paths: resolvePaths(ctx.env) });
-  const { sessions, warnings } = manager.listSessions();
+  const { sessions, warnings } = await probeHosts(manager.listSessions());
   for (const warning of warnings) say(ctx, `warning: ${warning}`);
 
   if (options.json) {
@@ -37,9 +38,16 @@ export async function listCommand(options: ListCommandOptions, ctx: CommandConte
       shortId(record.id),
       formatAge(record.createdAt, now),
       String(record.pid),
-      tildify(record.workingDir) + (state === 'orphaned' ? '  (host died)' : ''),
+      tildify(record.workingDir) + STATE_NOTE[state],
     ]);
     ctx.stdout.write(`${formatTable([['ID', 'STARTED', 'PID', 'DIR'], ...rows])}\n`);
   }
   return 0;
 }
+
+/** What the table adds after the directory of a session that is not simply running. */
+const STATE_NOTE: Record<SessionState, string> = {
+  running: '',
+  orphaned: '  (host died)',
+  unresponsive: '  (not responding)',
+};

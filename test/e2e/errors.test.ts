@@ -93,6 +93,32 @@ describe('bad directories and commands for start', () => {
     assertNothingCreated(sb);
   });
 
+  e2e('csm run from a directory that was deleted: list works, and start names the missing directory', async (sb) => {
+    const gone = join(sb.root, 'gone');
+    // The shell enters the directory and removes it, as happens after `git worktree remove` from inside it.
+    const inDeleted = (args: readonly string[], then = '') =>
+      sb
+        .spawnCsm(args, {
+          stdin: 'ignore',
+          via: ['/bin/sh', '-c', `mkdir '${gone}' && cd '${gone}' && rmdir '${gone}' && ${then} exec "$0" "$@"`],
+        })
+        .waitForExit();
+
+    const listed = await inDeleted(['list']);
+    assert.deepEqual(
+      { code: listed.code, stdout: listed.stdout, stderr: listed.stderr },
+      { code: 0, stdout: 'no sessions; start one with: csm start <dir>\n', stderr: '' },
+    );
+    assertRefused(await inDeleted(['start']), 1, new RegExp(`^csm: directory does not exist: ${quote(gone)}$`));
+    // Without $PWD there is no name for it.
+    assertRefused(
+      await inDeleted(['list'], 'unset PWD;'),
+      1,
+      /^csm: the current directory no longer exists \(deleted\?\); cd to an existing directory and try again$/,
+    );
+    assertNothingCreated(sb);
+  });
+
   e2e('start --command with a directory exits 127', async (sb) => {
     const result = await sb.csm(['start', '--command', sb.root]);
     assertRefused(result, 127, new RegExp(`^csm: cannot run ${quote(sb.root)}: not a file$`));

@@ -1,0 +1,52 @@
+// Asking each session's host whether it still answers. A host whose process
+// exists can still be useless: stopped with SIGSTOP (or Ctrl-Z where it
+// runs), deadlocked, or stuck in the kernel. `list` used to check only that
+// the host process existed, so such a session showed as running. Every host
+// is pinged at once with a short bound, so a hung host costs `list` at most
+// PROBE_MS in all, however many sessions there are, and never a hang.
+import { request } from './control-client.js';
+import { PROTOCOL_VERSION } from './control-protocol.js';
+import type { ListedSession, ListResult } from './manager.js';
+import { isSameProcess } from './process-info.js';
+import { shortId } from './session.js';
+
+/** A healthy host answers a ping in well under a millisecond; a loaded machine may need a few hundred. */
+export const PROBE_MS = 500;
+
+/**
+ * Pings the host of every running session; those that do not answer in
+ * `timeoutMs` become 'unresponsive', with a warning saying how to end them.
+ * A session whose host exited while it was asked has ended and is dropped.
+ */
+export async function probeHosts(listed: ListResult, timeoutMs: number = PROBE_MS): Promise<ListResult> {
+  const probed = await Promise.all(listed.sessions.map((session) => probe(session, timeoutMs)));
+  const sessions: ListedSession[] = [];
+  const warnings = [...listed.warnings];
+  for (const session of probed) {
+    if (session === undefined) continue;
+    sessions.push(session);
+    if (session.state === 'unresponsive') {
+      const { id, hostPid } = session.record;
+      warnings.push(
+        `session ${shortId(id)}: its csm (pid ${hostPid}) did not answer within ${timeoutMs} ms (stopped or hung?); csm stop ${shortId(id)} still ends it`,
+      );
+    }
+  }
+  return { sessions, warnings };
+}
+
+async function probe(session: ListedSession, timeoutMs: number): Promise<ListedSession | undefined> {
+  const { record } = session;
+  // Orphans have no host to ask; a session hosted by this process is answered by this very code.
+  if (session.state !== 'running' || record.hostPid === process.pid) return session;
+  const outcome = await request(
+    record.socketPath,
+    { v: PROTOCOL_VERSION, op: 'ping' },
+    { firstReplyMs: timeoutMs, totalMs: timeoutMs },
+    () => true,
+  );
+  const answered = outcome.kind === 'replies' && outcome.replies.some((r) => r.ok && r.event === 'pong' && r.id === record.id);
+  if (answered) return session;
+  if (!isSameProcess({ pid: record.hostPid, startTime: record.hostStartTime })) return undefined;
+  return { record, state: 'unresponsive' };
+}
