@@ -7,11 +7,11 @@ import { type ReportedColours, ScreenState } from './screen-state.js';
 export class InlineScreenModel implements ScreenModel {
   readonly state: ScreenState;
   private readonly backlog = new Backlog();
-  private readonly replyListeners: ((reply: string) => void)[] = [];
+  private readonly replyListeners: ((reply: string, position: number) => void)[] = [];
 
   constructor(cols: number, rows: number) {
-    this.state = new ScreenState(cols, rows, (reply) => {
-      for (const listener of this.replyListeners) listener(reply);
+    this.state = new ScreenState(cols, rows, (reply, position) => {
+      for (const listener of this.replyListeners) listener(reply, position);
     });
   }
 
@@ -41,7 +41,7 @@ export class InlineScreenModel implements ScreenModel {
     this.state.setColours(colours);
   }
 
-  onReply(listener: (reply: string) => void): void {
+  onReply(listener: (reply: string, position: number) => void): void {
     this.replyListeners.push(listener);
   }
 

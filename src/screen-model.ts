@@ -21,8 +21,11 @@ export interface ScreenModel {
   snapshot(options?: { scrollback: boolean }): Promise<string>;
   resetSequence(): Promise<string>;
   setColours(colours: Partial<ReportedColours>): void;
-  /** What a terminal would answer to the child's queries. */
-  onReply(listener: (reply: string) => void): void;
+  /**
+   * What a terminal would answer to the child's queries, with the offset in
+   * the output fed so far at which the question had been fed.
+   */
+  onReply(listener: (reply: string, position: number) => void): void;
   close(): void;
 }
 
@@ -43,7 +46,7 @@ export type ModelRequest =
   | { readonly kind: 'reset'; readonly id: number };
 export type ModelResponse =
   | { readonly kind: 'parsed'; readonly bytes: number }
-  | { readonly kind: 'reply'; readonly data: string }
+  | { readonly kind: 'reply'; readonly data: string; readonly position: number }
   | { readonly kind: 'result'; readonly id: number; readonly value: string };
 
 /** Counts unparsed bytes and says when to pause and resume the producer. */
@@ -75,7 +78,7 @@ export class WorkerScreenModel implements ScreenModel {
   private readonly worker: Worker;
   private readonly backlog = new Backlog();
   private readonly pending = new Map<number, { resolve: (value: string) => void; reject: (error: Error) => void }>();
-  private readonly replyListeners: ((reply: string) => void)[] = [];
+  private readonly replyListeners: ((reply: string, position: number) => void)[] = [];
   private nextId = 1;
   private failure: Error | undefined;
   /** Output of this turn of the event loop, sent to the worker as one message at its end. */
@@ -118,7 +121,7 @@ export class WorkerScreenModel implements ScreenModel {
     this.post({ kind: 'colours', colours });
   }
 
-  onReply(listener: (reply: string) => void): void {
+  onReply(listener: (reply: string, position: number) => void): void {
     this.replyListeners.push(listener);
   }
 
@@ -162,7 +165,7 @@ export class WorkerScreenModel implements ScreenModel {
     if (message.kind === 'parsed') {
       this.backlog.done(message.bytes);
     } else if (message.kind === 'reply') {
-      for (const listener of this.replyListeners) listener(message.data);
+      for (const listener of this.replyListeners) listener(message.data, message.position);
     } else {
       this.pending.get(message.id)?.resolve(message.value);
       this.pending.delete(message.id);

@@ -40,9 +40,15 @@ export class ScreenState {
   private kittyFlags = 0;
   private readonly kittyStack: number[] = [];
   private colours: ReportedColours = { ...DEFAULT_COLOURS };
+  /** Bytes written so far, and where each queued write ends: replies are placed in the stream by them. */
+  private written = 0;
+  private readonly queuedEnds: number[] = [];
 
-  /** `onReply` gets what a terminal would answer to the child's queries. */
-  constructor(cols: number, rows: number, onReply: (reply: string) => void) {
+  /**
+   * `onReply` gets what a terminal would answer to the child's queries, with
+   * the stream offset (bytes written) at the end of the write that asked.
+   */
+  constructor(cols: number, rows: number, onReply: (reply: string, position: number) => void) {
     this.terminal = new headlessModule.Terminal({
       cols,
       rows,
@@ -53,8 +59,10 @@ export class ScreenState {
     });
     this.serializer = new serializeModule.SerializeAddon();
     this.terminal.loadAddon(this.serializer);
-    this.terminal.onData(onReply);
-    this.track(onReply);
+    // xterm.js parses writes in order, so the write being parsed is the oldest queued one.
+    const reply = (data: string) => onReply(data, this.queuedEnds[0] ?? this.written);
+    this.terminal.onData(reply);
+    this.track(reply);
   }
 
   get cols(): number {
@@ -67,13 +75,18 @@ export class ScreenState {
 
   /** Feeds output; `parsed` runs once this chunk has been applied. */
   write(data: Uint8Array | string, parsed?: () => void): void {
-    this.terminal.write(data, parsed);
+    this.written += typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
+    this.queuedEnds.push(this.written);
+    this.terminal.write(data, () => {
+      this.queuedEnds.shift();
+      parsed?.();
+    });
   }
 
   /** Runs `action` once everything written so far has been parsed. */
   afterWrites<T>(action: () => T): Promise<T> {
     return new Promise((resolve, reject) => {
-      this.terminal.write('', () => {
+      this.write('', () => {
         try {
           resolve(action());
         } catch (error) {

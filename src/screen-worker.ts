@@ -27,7 +27,7 @@ if (process.platform === 'linux') {
 }
 const start = workerData as WorkerStart;
 const post = (message: ModelResponse) => port.postMessage(message);
-const state = new ScreenState(start.cols, start.rows, (reply) => post({ kind: 'reply', data: reply }));
+const state = new ScreenState(start.cols, start.rows, (reply, position) => post({ kind: 'reply', data: reply, position }));
 
 port.on('message', (message: ModelRequest) => {
   switch (message.kind) {

@@ -83,6 +83,14 @@ export class SessionClients {
   private readonly blockers = new Set<object>();
   private size: TerminalSize;
   private ended = false;
+  /** Bytes of output fed to the model so far. */
+  private fed = 0;
+  /**
+   * From which output offset on a terminal was attached or not. The model
+   * answers a query only after parsing it, possibly after a terminal
+   * attached; what counts is whether a terminal saw the question.
+   */
+  private presence: { from: number; terminal: boolean }[] = [{ from: 0, terminal: false }];
 
   constructor(
     private readonly child: SessionProcess,
@@ -92,9 +100,9 @@ export class SessionClients {
     this.size = size;
     child.onData((chunk) => this.output(chunk));
     model.onDrain(() => this.unblock(model));
-    model.onReply((reply) => {
-      // A terminal is attached and answers for itself; two answers would confuse the child.
-      if (!this.members.some((m) => m.sink.isTerminal)) child.write(reply);
+    model.onReply((reply, position) => {
+      // A terminal that saw the question answers for itself; two answers would confuse the child.
+      if (!this.terminalSaw(position)) child.write(reply);
     });
   }
 
@@ -112,13 +120,16 @@ export class SessionClients {
    * child (csm's own id line): it goes into the screen model only.
    */
   noteLocalOutput(text: string): void {
-    if (!this.model.feed(Buffer.from(text))) this.block(this.model);
+    const data = Buffer.from(text);
+    this.fed += data.length;
+    if (!this.model.feed(data)) this.block(this.model);
   }
 
   /** Joins a client that has shown the session from the start (the start terminal): no replay. */
   join(sink: ClientSink, size: TerminalSize | undefined): Client {
     const member = new Member(sink, size);
     this.members.push(member);
+    this.notePresence();
     this.applySize();
     return this.handle(member);
   }
@@ -132,6 +143,7 @@ export class SessionClients {
     if (this.ended) throw new Error('the session has ended');
     const member = new Member(sink, size);
     this.members.push(member);
+    this.notePresence();
     this.applySize();
     try {
       await this.replay(member, '', true);
@@ -180,6 +192,7 @@ export class SessionClients {
     const reset = await this.resetSequence();
     const members = this.members;
     this.members = [];
+    this.notePresence();
     for (const member of members) {
       this.forget(member);
       member.sink.ended(exit, reset);
@@ -215,6 +228,7 @@ export class SessionClients {
   }
 
   private output(chunk: Buffer): void {
+    this.fed += chunk.length;
     if (!this.model.feed(chunk)) this.block(this.model);
     for (const member of this.members) {
       if (member.queue !== undefined) member.queue.push(chunk);
@@ -265,6 +279,22 @@ export class SessionClients {
     return undefined;
   }
 
+  private notePresence(): void {
+    const terminal = this.members.some((m) => m.sink.isTerminal);
+    const last = this.presence[this.presence.length - 1];
+    if (last?.terminal !== terminal) this.presence.push({ from: this.fed, terminal });
+  }
+
+  /** Whether a terminal was attached when the output up to `position` was sent. */
+  private terminalSaw(position: number): boolean {
+    // Output ending exactly where a client joined was sent before it joined.
+    let index = 0;
+    for (let i = 0; i < this.presence.length; i++) if ((this.presence[i]?.from ?? 0) < position) index = i;
+    // Replies come in stream order: what lies before this one is never asked about again.
+    this.presence = this.presence.slice(index);
+    return this.presence[0]?.terminal ?? false;
+  }
+
   private touch(member: Member): void {
     if (this.members[this.members.length - 1] === member) return;
     this.members = [...this.members.filter((m) => m !== member), member];
@@ -288,6 +318,7 @@ export class SessionClients {
   private remove(member: Member): void {
     if (member.gone) return;
     this.members = this.members.filter((m) => m !== member);
+    this.notePresence();
     this.forget(member);
     this.applySize();
   }

@@ -137,6 +137,16 @@ describe('SessionClients', () => {
     assert.deepEqual(child.written.slice(1), ['typed', '\x1b[12;1R']);
   });
 
+  test('a question asked before a terminal attached is answered by the host, even if the model answers after', async () => {
+    const { child, clients } = hub();
+    child.emit('\x1b[c');
+    // The model has not parsed it yet: it parses on a later turn.
+    const attached = clients.attach(sinkOf(), { cols: 100, rows: 30 });
+    await attached;
+    await waitFor('the host to answer', () => child.written.length > 0);
+    assert.deepEqual(child.written, ['\x1b[?1;2c']);
+  });
+
   test('input from a client that is not a terminal (a pipe) is passed on as it is', () => {
     const { child, clients } = hub();
     const piped = clients.join(sinkOf(false), undefined);
