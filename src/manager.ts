@@ -6,6 +6,7 @@
 // through their control sockets.
 
 import { lstatSync } from 'node:fs';
+import { join } from 'node:path';
 import { v4 as uuidv4 } from 'uuid';
 import type { AttachIo, AttachOptions, AttachOutcome } from './attach-client.js';
 import { buildChildEnv } from './child-env.js';
@@ -14,6 +15,7 @@ import { PROTOCOL_VERSION, type SessionExit } from './control-protocol.js';
 import { ControlServer } from './control-server.js';
 import { SessionNotFoundError, StopError } from './errors.js';
 import { DEFAULT_COMMAND, resolveExecutable } from './executable.js';
+import { type Guardian, startGuardian } from './guardian.js';
 import type { CsmPaths } from './paths.js';
 import { socketPathFor } from './paths.js';
 import { ensurePrivateDir } from './private-dir.js';
@@ -200,7 +202,9 @@ export class SessionManager {
       socketPath,
     };
     const clients = new SessionClients(child, model, { cols: options.cols, rows: options.rows });
-    const ended = this.watchExit(session, record, child, control, clients);
+    // From here on, a host that dies takes its session with it.
+    const guardian = startGuardian(record, this.deps.paths);
+    const ended = this.watchExit(session, record, child, control, guardian, clients);
     this.sessions.set(session.id, session);
     try {
       this.registry.write(record);
@@ -304,6 +308,7 @@ export class SessionManager {
     record: SessionRecord,
     child: SessionProcess,
     control: ControlServer,
+    guardian: Guardian,
     clients: SessionClients,
   ): Promise<SessionEnd> {
     const ended = child.exited.then(async (exit): Promise<SessionEnd> => {
@@ -314,6 +319,7 @@ export class SessionManager {
       const stoppedWith = hosted?.stopping !== undefined ? await hosted.stopping : undefined;
       await leftovers;
       this.endHosting(session.id, record);
+      await guardian.release();
       child.dispose();
       const end: SessionEnd = { exit, stoppedWith: hosted?.stopping !== undefined ? (stoppedWith ?? 'exit') : undefined };
       // Tell waiting `csm stop`s first, then close: end() flushes their reply.
@@ -337,6 +343,10 @@ export class SessionManager {
   /** Removes what a dead host left behind: its record, and its socket if it is one. */
   private forget(record: SessionRecord): void {
     this.registry.remove(record.id);
+    // Only the socket csm would have made for this id: a record naming any
+    // other path (edited by hand, or written under another CSM_RUNTIME_DIR)
+    // never makes csm remove a file it did not create.
+    if (record.socketPath !== join(this.deps.paths.runtimeDir, `${record.id}.sock`)) return;
     try {
       if (lstatSync(record.socketPath).isSocket()) unlinkQuietly(record.socketPath);
     } catch {

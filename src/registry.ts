@@ -14,6 +14,13 @@ import { isSessionId, parseRecord, type SessionRecord, serializeRecord } from '.
 
 /** Real records are a few hundred bytes; anything far larger is not ours. */
 export const MAX_RECORD_BYTES = 64 * 1024;
+/**
+ * What prepare() writes to prove there is room. A full file system still
+ * lets an empty file be created (that needs an inode, not a block), so an
+ * empty probe passed and `start` failed only after the child was running.
+ * One page or block, more than a record normally takes.
+ */
+const PROBE_BYTES = 4096;
 /** A temp file older than this belongs to a writer that died mid-write. */
 const ABANDONED_TEMP_MS = 60_000;
 const RECORD_NAME = /^([0-9a-f-]{36})\.json$/;
@@ -32,7 +39,7 @@ export class Registry {
     ensurePrivateDir(this.paths.stateDir, 'state directory', true);
     ensurePrivateDir(this.paths.sessionsDir, 'state directory', true);
     // Prove we can write here now, rather than after the child is running.
-    const probe = this.writeTemp('probe', '');
+    const probe = this.writeTemp('probe', ' '.repeat(PROBE_BYTES));
     unlinkQuietly(probe);
   }
 
@@ -93,7 +100,7 @@ export class Registry {
     try {
       // O_EXCL: never reuse or follow anything already at this name.
       fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-      writeSync(fd, text);
+      writeAll(fd, Buffer.from(text));
       return temp;
     } catch (error) {
       if (fd !== undefined) unlinkQuietly(temp);
@@ -140,6 +147,20 @@ function readRecordFile(path: string): SessionRecord | string {
     return describeErrno(errnoCode(error), error);
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * write(2) may write less than asked when the file system fills up mid-way,
+ * and only the next call fails with ENOSPC; without the loop a truncated
+ * record would be renamed into place and its session be invisible.
+ */
+function writeAll(fd: number, data: Buffer): void {
+  for (let done = 0; done < data.length; ) {
+    const written = writeSync(fd, data, done, data.length - done);
+    // Not seen for regular files; never spin if it happens.
+    if (written <= 0) throw new Error('write made no progress');
+    done += written;
   }
 }
 

@@ -43,6 +43,32 @@ export function killAll(leftovers: readonly Leftover[]): void {
   }
 }
 
+/**
+ * Live processes (zombies excluded) in the terminal session `sid`, by field
+ * 6 of /proc/<pid>/stat: this finds every process of a session, however it
+ * was started and whichever process group it is in. Linux only.
+ */
+export function sessionProcesses(sid: number): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited while we looked
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[3]) === sid && fields[0] !== 'Z' && fields[0] !== 'X') found.push(Number(entry));
+  }
+  return found;
+}
+
+/** The guardians (src/guardian.ts) among the processes carrying `needle` in their environment. */
+export function guardiansWithEnv(needle: string): Leftover[] {
+  return processesWithEnv(needle).filter((p) => p.command.includes('csm-guardian'));
+}
+
 /** True while `pid` names a live (not zombie) process. */
 export function isAlive(pid: number): boolean {
   if (process.platform === 'linux') {
