@@ -3,7 +3,9 @@
 // imported inside its action, so `csm --help` and `csm list` load neither
 // node-pty nor anything else they do not use.
 import { Command, Option } from 'commander';
+import { HOST_COMMAND } from './background-host.js';
 import type { CommandContext } from './commands/context.js';
+import { DEFAULT_DETACH_KEY } from './detach-key.js';
 import { parseDuration } from './duration.js';
 import { UsageError } from './errors.js';
 import { DEFAULT_STOP_TIMEOUT_MS } from './stop-defaults.js';
@@ -49,6 +51,8 @@ Environment:
 Examples:
   csm start ./repo                  Claude Code in ./repo, in this terminal
   csm start . -- --model opus       pass arguments to claude after --
+  csm start -d ./repo               the same in the background; prints the session id
+  csm attach 3f2a                   show a running session here (detach: Ctrl-\\)
   csm list                          every live session, from any terminal
   csm stop 3f2a                     stop a session by id prefix
   csm logs 3f2a --follow            read what a session printed, live
@@ -62,6 +66,7 @@ Examples:
     .argument('[dir]', 'directory to run in', '.')
     .option('-c, --command <path-or-name>', 'command to run instead of claude (env: CSM_COMMAND)')
     .option('--no-session-id', "don't pass --session-id <csm id> to Claude Code")
+    .option('-d, --detach', 'run the session in the background; print its id and return once it runs')
     .usage('[options] [dir] [-- args...]')
     .addHelpText(
       'after',
@@ -71,9 +76,36 @@ Claude Code (claude) and none of --session-id, --resume/-r, --continue/-c is
 given, csm adds --session-id <csm session id>, so that the conversation can be
 resumed later with csm resume <id>.`,
     )
-    .action(async (dir: string, opts: { command?: string; sessionId: boolean }) => {
+    .action(async (dir: string, opts: { command?: string; sessionId: boolean; detach?: boolean }) => {
       const { startCommand } = await import('./commands/start.js');
-      exitCode = await startCommand({ dir, command: opts.command, args: passthrough, conversationId: opts.sessionId }, ctx);
+      exitCode = await startCommand(
+        { dir, command: opts.command, args: passthrough, conversationId: opts.sessionId, detach: opts.detach === true },
+        ctx,
+      );
+    });
+
+  program
+    .command('attach')
+    .description('show a running session in this terminal and type into it; other terminals keep showing it')
+    .argument('<id>', 'session id or unique prefix')
+    .addOption(
+      new Option('--detach-key <key>', 'key that detaches: ctrl-<key> (e.g. ctrl-a, ^]) or none').default(DEFAULT_DETACH_KEY, 'Ctrl-\\'),
+    )
+    .addHelpText('after', '\nThe session keeps running after you detach; closing this terminal only detaches it.')
+    .action(async (id: string, opts: { detachKey: string }) => {
+      const { attachCommand } = await import('./commands/attach.js');
+      exitCode = await attachCommand({ id, detachKey: opts.detachKey }, ctx);
+    });
+
+  // What `start --detach` runs in the background; not for people.
+  program
+    .command(HOST_COMMAND, { hidden: true })
+    .argument('[dir]', 'directory to run in', '.')
+    .option('-c, --command <path-or-name>', 'command to run instead of claude')
+    .option('--no-session-id', "don't pass --session-id <csm id> to Claude Code")
+    .action(async (dir: string, opts: { command?: string; sessionId: boolean }) => {
+      const { hostCommand } = await import('./commands/host.js');
+      exitCode = await hostCommand({ dir, command: opts.command, args: passthrough, conversationId: opts.sessionId }, ctx);
     });
 
   program
@@ -202,7 +234,7 @@ Prints the status reached. Exit status: 0 reached, 3 the session ended first,
     program.outputHelp({ error: true });
     throw new UsageError('no command given; try csm start <dir>');
   }
-  if (passthrough.length > 0 && cliArgv[2] !== 'start' && cliArgv[2] !== 'resume') {
+  if (passthrough.length > 0 && !['start', 'resume', HOST_COMMAND].includes(cliArgv[2] ?? '')) {
     throw new UsageError('arguments after -- are only for csm start and csm resume');
   }
   await program.parseAsync([...cliArgv], { from: 'node' });

@@ -2,6 +2,7 @@
 // object per line over the session's Unix socket. Small on purpose, so that
 // it can be read with `socat - UNIX-CONNECT:<sock>` when debugging.
 import { StringDecoder } from 'node:string_decoder';
+import { validSize } from './attach-protocol.js';
 import { parseSessionIoRequest, type SessionIoReply, type SessionIoRequest } from './session-io-protocol.js';
 
 export const PROTOCOL_VERSION = 1;
@@ -11,6 +12,8 @@ export const MAX_LINE_BYTES = 64 * 1024;
 export type ControlRequest =
   | { readonly v: number; readonly op: 'ping' }
   | { readonly v: number; readonly op: 'stop'; readonly timeoutMs: number }
+  /** Switches the connection to the attach stream (attach-protocol.ts) after the reply. */
+  | { readonly v: number; readonly op: 'attach'; readonly cols: number; readonly rows: number }
   | SessionIoRequest;
 
 export interface SessionExit {
@@ -23,6 +26,7 @@ export type ControlReply =
   | { readonly ok: true; readonly event: 'pong'; readonly id: string; readonly pid: number; readonly hostPid: number }
   | { readonly ok: true; readonly event: 'stopping' }
   | { readonly ok: true; readonly event: 'stopped'; readonly exit: SessionExit; readonly escalatedTo: string | null }
+  | { readonly ok: true; readonly event: 'attached'; readonly id: string; readonly pid: number; readonly clients: number }
   | { readonly ok: false; readonly error: string }
   | SessionIoReply;
 
@@ -46,6 +50,11 @@ export function parseRequest(line: string): ControlRequest | string {
     const t = r.timeoutMs;
     if (typeof t !== 'number' || !Number.isFinite(t) || t < 0 || t > 3_600_000) return 'stop needs timeoutMs between 0 and 3600000';
     return { v: PROTOCOL_VERSION, op: 'stop', timeoutMs: t };
+  }
+  if (r.op === 'attach') {
+    const size = validSize(r.cols, r.rows);
+    if (size === undefined) return 'attach needs cols and rows between 1 and 4096';
+    return { v: PROTOCOL_VERSION, op: 'attach', ...size };
   }
   const io = parseSessionIoRequest(r, PROTOCOL_VERSION);
   if (io !== undefined) return io;

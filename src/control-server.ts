@@ -13,7 +13,13 @@ export const CLIENT_IDLE_MS = 10_000;
 /** Enough for every terminal of a busy user plus scripts; more is abuse. */
 export const MAX_CLIENTS = 128;
 
-export type RequestHandler = (request: ControlRequest, reply: (message: ControlReply) => void) => void;
+/**
+ * Answers one request. `takeOver` (always passed by the server; optional so
+ * that handlers can be called directly) hands the raw connection to the
+ * caller for the attach stream: line parsing and the idle timeout stop, and
+ * later bytes are the caller's to read.
+ */
+export type RequestHandler = (request: ControlRequest, reply: (message: ControlReply) => void, takeOver?: () => Socket) => void;
 
 export class ControlServer {
   private readonly server: Server;
@@ -62,7 +68,15 @@ export class ControlServer {
     socket.setTimeout(CLIENT_IDLE_MS, () => socket.destroy());
     socket.unref();
     const lines = new LineSplitter();
-    socket.on('data', (chunk) => {
+    let takenOver = false;
+    const takeOver = () => {
+      takenOver = true;
+      socket.off('data', onData);
+      socket.setTimeout(0);
+      return socket;
+    };
+    const onData = (chunk: Buffer) => {
+      if (takenOver) return;
       const complete = lines.push(chunk);
       if (complete === undefined) {
         send(socket, { ok: false, error: `request longer than ${MAX_LINE_BYTES} bytes` });
@@ -71,6 +85,8 @@ export class ControlServer {
         return;
       }
       for (const line of complete) {
+        // Whatever followed the request that took the connection over is not ours to parse.
+        if (takenOver) return;
         const request = parseRequest(line);
         if (typeof request === 'string') {
           send(socket, { ok: false, error: request });
@@ -78,9 +94,10 @@ export class ControlServer {
         }
         // A stop can take seconds; the client waits for it, so it is not idle.
         if (request.op === 'stop') socket.setTimeout(0);
-        handler(request, (message) => send(socket, message));
+        handler(request, (message) => send(socket, message), takeOver);
       }
-    });
+    };
+    socket.on('data', onData);
   }
 
   /** Stops accepting, ends every client, and removes the socket file if it is still ours. */

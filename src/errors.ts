@@ -111,3 +111,10 @@ export function errnoCode(error: unknown): string | undefined {
   if (error instanceof Error && 'code' in error && typeof error.code === 'string') return error.code;
   return undefined;
 }
+
+/** An attached terminal lost its session without being told how it ended (the host died or dropped it). */
+export class AttachError extends CsmError {
+  constructor(message: string) {
+    super('attach-lost', message, ExitCode.failure);
+  }
+}

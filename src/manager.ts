@@ -8,6 +8,7 @@
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { v4 as uuidv4 } from 'uuid';
+import type { AttachIo, AttachOptions, AttachOutcome } from './attach-client.js';
 import { buildChildEnv } from './child-env.js';
 import { withConversationId } from './claude-args.js';
 import { request } from './control-client.js';
@@ -26,8 +27,10 @@ import { ensurePrivateDir } from './private-dir.js';
 import { isSameProcess, type ProcessIdentity, sessionMembers, startTimeOf } from './process-info.js';
 import type { SessionProcess, SpawnSessionProcess } from './pty.js';
 import { Registry, unlinkQuietly } from './registry.js';
+import type { ScreenModel } from './screen-model.js';
 import { createSession, RECORD_VERSION, type Session, type SessionRecord } from './session.js';
 import { type FoundSession, type ListEndedResult, resumeTarget, SessionCatalog } from './session-catalog.js';
+import type { SessionClients } from './session-clients.js';
 import type { InputClock, SendInput } from './session-input.js';
 import { sendRemote, writeRemote } from './session-io-client.js';
 import { NOT_OBSERVED, sendToChild, serveSessionIo } from './session-io-server.js';
@@ -70,6 +73,8 @@ export interface HostedSession {
   readonly session: Session;
   readonly record: SessionRecord;
   readonly process: SessionProcess;
+  /** The terminals showing the session; the start terminal joins as one of them. */
+  readonly clients: SessionClients;
   /** Resolves when the child has exited, nothing of its session is left, and its record is gone. */
   readonly ended: Promise<SessionEnd>;
 }
@@ -110,6 +115,7 @@ interface HostedProcess {
   readonly process: SessionProcess;
   readonly record: SessionRecord;
   readonly control: ControlServer;
+  readonly clients: SessionClients;
   readonly ended: Promise<SessionEnd>;
   /** Set by the first stop; later stops share it. */
   stopping?: Promise<NodeJS.Signals | undefined>;
@@ -126,6 +132,8 @@ export interface ManagerDeps {
   readonly spawn?: SpawnSessionProcess;
   readonly now?: () => Date;
   readonly newId?: () => string;
+  /** The host's model of the session's screen; tests may pass an inline one. */
+  readonly screenModel?: (cols: number, rows: number) => ScreenModel;
 }
 
 export class SessionManager {
@@ -157,15 +165,31 @@ export class SessionManager {
       now: (this.deps.now ?? (() => new Date()))(),
     });
     const socketPath = socketPathFor(this.deps.paths, session.id);
-    const control = await ControlServer.listen(socketPath, (req, reply) => {
+    // What hosting needs beyond the core (clients, attach, the screen model
+    // and with it xterm.js) is loaded here, so list and stop never load it.
+    const [{ SessionClients }, { serveAttach }, { createScreenModel }] = await Promise.all([
+      import('./session-clients.js'),
+      import('./attach-server.js'),
+      import('./screen-model.js'),
+    ]);
+    const control = await ControlServer.listen(socketPath, (req, reply, takeOver) => {
       if (req.op === 'ping') {
         const hosted = this.processes.get(session.id);
         reply({ ok: true, event: 'pong', id: session.id, pid: hosted?.process.pid ?? 0, hostPid: process.pid });
         return;
       }
       const hosted = this.processes.get(session.id);
-      if (hosted === undefined) {
+      if (hosted === undefined || (req.op === 'attach' && hosted.stopping !== undefined)) {
         reply({ ok: false, error: 'session is ending' });
+        return;
+      }
+      if (req.op === 'attach') {
+        if (takeOver === undefined) {
+          reply({ ok: false, error: 'attach needs a connection of its own' });
+          return;
+        }
+        reply({ ok: true, event: 'attached', id: session.id, pid: hosted.process.pid, clients: hosted.clients.count + 1 });
+        void serveAttach(takeOver(), hosted.clients, { cols: req.cols, rows: req.rows });
         return;
       }
       if (req.op !== 'stop') {
@@ -186,6 +210,8 @@ export class SessionManager {
       session.id,
       options.conversationId !== false,
     );
+    // Made before the child exists, so that no output can arrive before the model does.
+    const model = this.deps.screenModel?.(options.cols, options.rows) ?? (await createScreenModel(options.cols, options.rows));
     let child: SessionProcess;
     let observer: SessionObserver | undefined;
     const warn = options.onWarning ?? (() => undefined);
@@ -204,6 +230,7 @@ export class SessionManager {
       if (observer !== undefined) child = observer.attach(child);
     } catch (error) {
       control.close();
+      model.close();
       // A session that never ran keeps no (empty) history.
       await observer?.close();
       removeLog(this.deps.paths, session.id);
@@ -225,9 +252,10 @@ export class SessionManager {
       tty: child.tty,
       socketPath,
     };
+    const clients = new SessionClients(child, model, { cols: options.cols, rows: options.rows });
     // From here on, a host that dies takes its session with it.
     const guardian = startGuardian(record, this.deps.paths);
-    const ended = this.watchExit(session, record, child, control, guardian, observer, warn);
+    const ended = this.watchExit(session, record, child, control, guardian, clients, observer, warn);
     this.sessions.set(session.id, session);
     try {
       this.registry.write(record);
@@ -235,7 +263,7 @@ export class SessionManager {
       await this.stopHosted(session.id, DEFAULT_STOP_TIMEOUT_MS);
       throw error;
     }
-    return { session, record, process: child, ended };
+    return { session, record, process: child, clients, ended };
   }
 
   /** Every session of this user that still has processes, newest first. */
@@ -262,6 +290,20 @@ export class SessionManager {
     }
     sessions.sort((a, b) => b.record.createdAt.localeCompare(a.record.createdAt));
     return { sessions, warnings };
+  }
+
+  /**
+   * Joins a terminal to a session hosted by another process until it
+   * detaches, the session ends, or the terminal goes away.
+   */
+  async attachSession(record: SessionRecord, io: AttachIo, options: AttachOptions): Promise<AttachOutcome> {
+    if (!isSameProcess(hostIdentity(record))) {
+      throw new SessionNotFoundError(
+        `session ${record.id.slice(0, 8)} has no host any more, so there is nothing to attach to; end what is left of it with: csm stop ${record.id.slice(0, 8)}`,
+      );
+    }
+    const { attachTerminal } = await import('./attach-client.js');
+    return attachTerminal(record.socketPath, io, options);
   }
 
   /** Ends a session wherever it is hosted; returns once none of its processes is left. */
@@ -484,6 +526,7 @@ export class SessionManager {
     child: SessionProcess,
     control: ControlServer,
     guardian: Guardian,
+    clients: SessionClients,
     observer: SessionObserver | undefined,
     warn: (message: string) => void,
   ): Promise<SessionEnd> {
@@ -502,10 +545,12 @@ export class SessionManager {
       const end: SessionEnd = { exit, stoppedWith: hosted?.stopping !== undefined ? (stoppedWith ?? 'exit') : undefined };
       // Tell waiting `csm stop`s first, then close: end() flushes their reply.
       for (const notify of hosted?.endWaiters ?? []) notify(end);
+      // Attached clients hear how it ended (and how to reset their terminal) before the socket closes.
+      await clients.end(exit);
       control.close();
       return end;
     });
-    this.processes.set(session.id, { process: child, record, control, ended, endWaiters: [], observer, warn });
+    this.processes.set(session.id, { process: child, record, control, clients, ended, endWaiters: [], observer, warn });
     return ended;
   }
 

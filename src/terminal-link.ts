@@ -1,8 +1,9 @@
-// Joins the user's terminal to a session's PTY: raw mode so every byte typed
-// (Ctrl-C included) reaches the child, output passed through byte for byte,
-// resizes passed on at once, and the terminal put back as it was on every way
-// out. Nothing here runs while the session is idle: it is all event-driven.
-import type { SessionProcess } from './pty.js';
+// Joins the user's terminal to a session as one of its clients
+// (session-clients.ts): raw mode so every byte typed (Ctrl-C included)
+// reaches the child, output passed through byte for byte, resizes passed on
+// at once, and the terminal put back as it was on every way out. Nothing here
+// runs while the session is idle: it is all event-driven.
+import type { ClientSink, SessionClients } from './session-clients.js';
 
 export interface TerminalIo {
   readonly stdin: NodeJS.ReadStream;
@@ -17,36 +18,46 @@ export interface TerminalLink {
 /** Modes a killed TUI can leave behind: cursor hidden, bracketed paste, mouse and focus reporting. */
 const RESET_MODES = '\x1b[?25h\x1b[?2004l\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1004l';
 
-export function linkTerminal(child: SessionProcess, io: TerminalIo): TerminalLink {
+export function linkTerminal(clients: SessionClients, io: TerminalIo): TerminalLink {
   const { stdin, stdout } = io;
   const raw = stdin.isTTY === true;
   let outputOpen = true;
+  const drainWaiters: (() => void)[] = [];
+
+  // Back-pressure: when stdout is slow, the clients module stops reading the
+  // PTY so the child waits instead of csm buffering without bound.
+  const sink: ClientSink = {
+    isTerminal: stdout.isTTY === true,
+    catchUp: false,
+    write: (data) => !outputOpen || stdout.write(data),
+    pendingBytes: () => stdout.writableLength,
+    onceDrained: (listener) => {
+      drainWaiters.push(listener);
+      stdout.once('drain', () => {
+        for (const waiter of drainWaiters.splice(0)) waiter();
+      });
+    },
+    // start.ts reports the end itself, after restoring the terminal.
+    ended: () => undefined,
+  };
+  const client = clients.join(sink, stdout.isTTY ? { cols: stdout.columns, rows: stdout.rows } : undefined);
 
   if (raw) stdin.setRawMode(true);
-  const onInput = (data: Buffer) => child.write(data);
+  const onInput = (data: Buffer) => client.input(data);
   stdin.on('data', onInput);
   // End of input (a pipe or /dev/null) does not end the session: only the
   // child exiting or stop does.
   stdin.on('error', ignoreHangup);
   stdin.resume();
 
-  child.onData((data) => {
-    if (!outputOpen) return;
-    if (!stdout.write(data)) {
-      // Back-pressure: stop reading the PTY so the child waits instead of
-      // csm buffering without bound.
-      child.pause();
-      stdout.once('drain', () => child.resume());
-    }
-  });
   stdout.on('error', () => {
     // EPIPE/EIO: whoever reads our output is gone (terminal closed, pipe
     // reader exited). Keep draining the PTY so the child is not blocked.
     outputOpen = false;
-    child.resume();
+    for (const waiter of drainWaiters.splice(0)) waiter();
   });
 
-  const onResize = () => child.resize(stdout.columns, stdout.rows);
+  const onResize = () => client.resize({ cols: stdout.columns, rows: stdout.rows });
   if (stdout.isTTY) stdout.on('resize', onResize);
 
   return {

@@ -15,6 +15,8 @@ export interface StartCommandOptions {
   readonly args: readonly string[];
   /** False (--no-session-id): never add --session-id for Claude Code. */
   readonly conversationId?: boolean | undefined;
+  /** Host the session in the background instead of in this terminal. */
+  readonly detach?: boolean;
 }
 
 /** Signals that end the session the way `csm stop` does. */
@@ -22,8 +24,10 @@ const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGHUP', 'SIGTERM', 'SIGINT'];
 const DEFAULT_SIZE = { cols: 80, rows: 24 };
 
 export async function startCommand(options: StartCommandOptions, ctx: CommandContext): Promise<number> {
+  if (options.detach === true) return startInBackground(options, ctx);
   const manager = new SessionManager({ paths: resolvePaths(ctx.env) });
   const size = ctx.stdout.isTTY ? { cols: ctx.stdout.columns, rows: ctx.stdout.rows } : DEFAULT_SIZE;
+  let idLine = '';
   const hosted = await manager.startSession({
     dir: options.dir,
     cwd: ctx.cwd,
@@ -37,10 +41,14 @@ export async function startCommand(options: StartCommandOptions, ctx: CommandCon
     onWarning: (message) => say(ctx, `warning: ${message}`),
     beforeSpawn: (session) => {
       const id = shortId(session.id);
-      say(ctx, `session ${id} in ${tildify(session.workingDir)}; stop it from any terminal with: csm stop ${id}`);
+      idLine = `session ${id} in ${tildify(session.workingDir)}; stop it from any terminal with: csm stop ${id}`;
+      say(ctx, idLine);
     },
   });
-  const link = linkTerminal(hosted.process, ctx);
+  // This terminal shows the id line above the child's output; so does the
+  // screen model, so that terminals attaching later see the same screen.
+  if (ctx.stderr.isTTY && ctx.stdout.isTTY) hosted.clients.noteLocalOutput(`csm: ${idLine}\r\n`);
+  const link = linkTerminal(hosted.clients, ctx);
   // After a hang-up, writes to the terminal fail with EIO as 'error' events;
   // the end-of-session line is then simply lost, never a crash.
   ctx.stderr.on('error', () => undefined);
@@ -70,6 +78,22 @@ export async function startCommand(options: StartCommandOptions, ctx: CommandCon
   } finally {
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
   }
+}
+
+async function startInBackground(options: StartCommandOptions, ctx: CommandContext): Promise<number> {
+  const { startBackgroundHost } = await import('../background-host.js');
+  const started = await startBackgroundHost({
+    dir: options.dir,
+    command: options.command,
+    args: options.args,
+    conversationId: options.conversationId,
+    cwd: ctx.cwd,
+    env: ctx.env,
+  });
+  ctx.stdout.write(`${started.id}\n`);
+  const id = shortId(started.id);
+  say(ctx, `session ${id} runs in the background in ${tildify(started.workingDir)}; see it with: csm attach ${id}`);
+  return 0;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -1,0 +1,116 @@
+// The attach stream: the second kind of connection on a session's control
+// socket. A client sends {"v":1,"op":"attach","cols":…,"rows":…} as an
+// ordinary JSON line; after the host's one-line JSON acknowledgement both
+// sides switch to binary frames, so terminal bytes pass through without any
+// encoding. A frame is a 1-byte type, a 4-byte big-endian payload length and
+// the payload. Data frames carry raw bytes; control frames carry JSON.
+
+export const FrameType = {
+  /** Host → client: terminal output. Client → host: keystrokes and terminal answers. */
+  data: 1,
+  /** Client → host: the client's terminal changed size. JSON {cols, rows}. */
+  resize: 2,
+  /** Client → host: leaving (empty payload). Host → client: left; JSON {reset}, then the host closes. */
+  detach: 3,
+  /** Host → client: the session ended. JSON {exit, reset}, then the host closes. */
+  exit: 4,
+} as const;
+
+export type FrameTypeCode = (typeof FrameType)[keyof typeof FrameType];
+
+export interface Frame {
+  readonly type: number;
+  readonly payload: Buffer;
+}
+
+export const FRAME_HEADER_BYTES = 5;
+/**
+ * Output is sent in the chunks the PTY delivers (at most 64 KiB); input is
+ * what a terminal sends in one read, a paste at most. A larger frame is a
+ * broken or hostile peer.
+ */
+export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
+
+export function frameHeader(type: FrameTypeCode, length: number): Buffer {
+  const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
+  header.writeUInt8(type, 0);
+  header.writeUInt32BE(length, 1);
+  return header;
+}
+
+export function encodeFrame(type: FrameTypeCode, payload: Buffer | string = Buffer.alloc(0)): Buffer {
+  const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
+  return Buffer.concat([frameHeader(type, body.length), body]);
+}
+
+export function encodeJsonFrame(type: FrameTypeCode, value: unknown): Buffer {
+  return encodeFrame(type, JSON.stringify(value));
+}
+
+/**
+ * Splits a byte stream into frames. Reads are kept as they came and a frame
+ * is copied only when it spans two reads: output streams through here.
+ */
+export class FrameDecoder {
+  private chunks: Buffer[] = [];
+  private length = 0;
+
+  /** Returns the complete frames, or a string saying why the stream is unusable. */
+  push(chunk: Buffer): Frame[] | string {
+    if (chunk.length > 0) {
+      this.chunks.push(chunk);
+      this.length += chunk.length;
+    }
+    const frames: Frame[] = [];
+    while (this.length >= FRAME_HEADER_BYTES) {
+      const header = this.peek(FRAME_HEADER_BYTES);
+      const length = header.readUInt32BE(1);
+      if (length > MAX_FRAME_BYTES) return `frame of ${length} bytes exceeds the limit of ${MAX_FRAME_BYTES}`;
+      if (this.length < FRAME_HEADER_BYTES + length) break;
+      const frame = this.take(FRAME_HEADER_BYTES + length);
+      frames.push({ type: frame.readUInt8(0), payload: frame.subarray(FRAME_HEADER_BYTES) });
+    }
+    return frames;
+  }
+
+  /** The first `n` buffered bytes, joined into the first chunk if they span several. */
+  private peek(n: number): Buffer {
+    const first = this.chunks[0] ?? Buffer.alloc(0);
+    if (first.length >= n) return first;
+    const joined = Buffer.concat(this.chunks);
+    this.chunks = [joined];
+    return joined;
+  }
+
+  private take(n: number): Buffer {
+    const head = this.peek(n);
+    const rest = head.subarray(n);
+    if (rest.length > 0) this.chunks[0] = rest;
+    else this.chunks.shift();
+    this.length -= n;
+    return head.subarray(0, n);
+  }
+}
+
+/** Parses a control frame's JSON payload into an object, or undefined if it is not one. */
+export function parseJsonPayload(payload: Buffer): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(payload.toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    // Not JSON: the caller treats the frame as malformed.
+    return undefined;
+  }
+}
+
+/** Terminal sizes from the network are validated before they reach ioctl. */
+export function validSize(cols: unknown, rows: unknown): { cols: number; rows: number } | undefined {
+  if (!Number.isInteger(cols) || !Number.isInteger(rows)) return undefined;
+  const c = cols as number;
+  const r = rows as number;
+  if (c < 1 || r < 1 || c > MAX_DIMENSION || r > MAX_DIMENSION) return undefined;
+  return { cols: c, rows: r };
+}
+
+/** TIOCSWINSZ takes unsigned shorts; no real terminal comes near this. */
+const MAX_DIMENSION = 4096;

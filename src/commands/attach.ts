@@ -1,0 +1,58 @@
+// `csm attach <id>`: show a running session in this terminal and type into
+// it, alongside any other terminal showing it, until the detach key.
+import { parseDetachKey } from '../detach-key.js';
+import { AttachError, UsageError } from '../errors.js';
+import { describeExit, exitStatus } from '../format.js';
+import { resolveId } from '../id-prefix.js';
+import { SessionManager } from '../manager.js';
+import { resolvePaths } from '../paths.js';
+import { shortId } from '../session.js';
+import { signalNumber } from '../signals.js';
+import { type CommandContext, say } from './context.js';
+
+export interface AttachCommandOptions {
+  readonly id: string;
+  /** `ctrl-\`, `ctrl-a`, `^]`, … or `none`. */
+  readonly detachKey: string;
+}
+
+export async function attachCommand(options: AttachCommandOptions, ctx: CommandContext): Promise<number> {
+  const detachKey = parseDetachKey(options.detachKey);
+  const manager = new SessionManager({ paths: resolvePaths(ctx.env) });
+  const { sessions, warnings } = manager.listSessions();
+  for (const warning of warnings) say(ctx, `warning: ${warning}`);
+  const record = resolveId(
+    options.id,
+    sessions.map((s) => s.record),
+  );
+  const id = shortId(record.id);
+  if (ctx.env.CSM_SESSION_ID === record.id) {
+    // Its output would come back to it as output, for ever.
+    throw new UsageError(`this terminal is session ${id} itself; attach to it from another terminal`);
+  }
+  // After a hang-up, writes to the terminal fail with EIO; the last line is then simply lost.
+  ctx.stderr.on('error', () => undefined);
+
+  const outcome = await manager.attachSession(record, ctx, {
+    detachKey,
+    onAttached: ({ clients }) => {
+      const others = clients > 1 ? ` with ${clients - 1} other terminal${clients > 2 ? 's' : ''}` : '';
+      const how = detachKey === undefined ? 'no detach key (--detach-key none): end with csm stop' : `detach with ${detachKey.label}`;
+      say(ctx, `attached to session ${id}${others}; ${how}`);
+    },
+  });
+  switch (outcome.kind) {
+    case 'detached':
+      // Below whatever the session left on the screen, like a shell prompt after a program.
+      if (ctx.stdout.isTTY) ctx.stdout.write(`\x1b[${ctx.stdout.rows};1H\r\n`);
+      say(ctx, `detached from session ${id}; it keeps running (csm attach ${id} to return)`);
+      return 0;
+    case 'ended':
+      say(ctx, `session ${id} ended (${describeExit(outcome.exit)})`);
+      return exitStatus(outcome.exit);
+    case 'hangup':
+      return 128 + signalNumber('SIGHUP');
+    case 'lost':
+      throw new AttachError(`lost session ${id}: ${outcome.reason}; csm list shows whether it still runs`);
+  }
+}
