@@ -9,8 +9,9 @@ import { DEFAULT_DETACH_KEY } from './detach-key.js';
 import { parseDuration } from './duration.js';
 import { UsageError } from './errors.js';
 import { DEFAULT_STOP_TIMEOUT_MS } from './stop-defaults.js';
+import { VERSION } from './version.js';
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 /**
  * Parses argv and runs one command; resolves to the exit code. Commander's

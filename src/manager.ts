@@ -7,7 +7,6 @@
 
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
-import { v4 as uuidv4 } from 'uuid';
 import type { AttachIo, AttachOptions, AttachOutcome } from './attach-client.js';
 import { buildChildEnv } from './child-env.js';
 import { withConversationId } from './claude-args.js';
@@ -160,7 +159,8 @@ export class SessionManager {
     ensurePrivateDir(this.deps.paths.runtimeDir, 'runtime directory', true);
 
     const session = createSession({
-      id: (this.deps.newId ?? uuidv4)(),
+      // uuid is loaded only here: list and stop never need it.
+      id: this.deps.newId?.() ?? (await import('uuid')).v4(),
       workingDir,
       now: (this.deps.now ?? (() => new Date()))(),
     });
