@@ -4,6 +4,7 @@
 import { CommanderError } from 'commander';
 import { runCli } from './cli.js';
 import { CsmError, ExitCode } from './errors.js';
+import { closeHungUpTerminal } from './terminal-link.js';
 import { currentDir } from './working-dir.js';
 
 /** EX_SOFTWARE from sysexits.h: an internal error. */
@@ -20,7 +21,10 @@ export async function main(argv: readonly string[]): Promise<void> {
   // Exit explicitly once stdout has drained: a paused stdin or a closing
   // socket must not keep csm alive, and exiting before the drain would lose
   // the tail of the output.
-  process.stdout.write('', () => process.exit(code));
+  process.stdout.write('', () => {
+    closeHungUpTerminal([process.stdin, process.stdout, process.stderr]);
+    process.exit(code);
+  });
 }
 
 export function exitCodeFor(error: unknown, stderr: NodeJS.WritableStream): number {
