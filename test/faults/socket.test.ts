@@ -95,7 +95,8 @@ describe('control socket abuse', () => {
       const long = await client(path);
       long.socket.write('x'.repeat(1024 * 1024));
       await waitFor('the long-line client to be dropped', () => long.closed);
-      assert.match(long.lines[0] ?? '', /request longer than 65536 bytes/);
+      // The host replies before it closes, but a client still writing may see the reset first and lose the reply.
+      if (long.lines.length > 0) assert.match(long.lines[0] ?? '', /request longer than 65536 bytes/);
 
       // Half-open (a line never finished) and 100 idle connections.
       const halfOpen = await client(path);
@@ -123,12 +124,15 @@ describe('control socket abuse', () => {
       t.diagnostic(`host RSS grew by ${Math.round(grew / 1024)} MiB under the flood`);
       assert.ok(grew < 64 * 1024, `the host's memory grew by ${grew} KiB`);
 
-      // Idle clients are dropped after CLIENT_IDLE_MS, the flooder too once it stalls; the one that talked stays open no longer than that.
+      // Idle and half-open clients are dropped after CLIENT_IDLE_MS, and the flooder once it has stalled that long.
       await waitFor(
         'idle, half-open and flooding clients to be dropped',
         () => halfOpen.closed && idle.every((c) => c.closed) && flood.closed,
         {
-          timeoutMs: CLIENT_IDLE_MS + 5000,
+          // node defers a socket's timeout once if its write queue moved since the last write: up to twice the bound.
+          timeoutMs: 2 * CLIENT_IDLE_MS + 5000,
+          detail: () =>
+            `still open: half-open ${!halfOpen.closed}, idle ${idle.filter((c) => !c.closed).length} of ${idle.length}, flood ${!flood.closed}`,
         },
       );
       flood.socket.destroy();
