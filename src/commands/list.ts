@@ -12,8 +12,9 @@ export interface ListCommandOptions {
 }
 
 export async function listCommand(options: ListCommandOptions, ctx: CommandContext): Promise<number> {
-  const manager = new SessionManager({ paths: resolvePaths(ctx.env) });
-  const { sessions, warnings } = await probeHosts(manager.listSessions());
+  const paths = resolvePaths(ctx.env);
+  const manager = new SessionManager({ paths });
+  const { sessions, warnings } = await probeHosts(manager.listSessions(), paths);
   for (const warning of warnings) say(ctx, `warning: ${warning}`);
 
   if (options.json) {
