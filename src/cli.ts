@@ -249,9 +249,12 @@ function splitPassthrough(argv: readonly string[]): { cliArgv: string[]; passthr
   return { cliArgv: argv.slice(0, dash), passthrough: argv.slice(dash + 1) };
 }
 
+/** Plain decimal seconds: Number() alone also took "0x10", "1e2" and " 5 ". */
+const SECONDS = /^\d+(\.\d+)?$/;
+
 function parseSeconds(value: string): number {
   const seconds = Number(value);
-  if (value.trim() === '' || !Number.isFinite(seconds) || seconds < 0 || seconds > 3600) {
+  if (!SECONDS.test(value) || seconds > 3600) {
     throw new UsageError(`--timeout takes a number of seconds from 0 to 3600, not ${JSON.stringify(value)}`);
   }
   return seconds;

@@ -4,9 +4,11 @@
 // the host process existed, so such a session showed as running. Every host
 // is pinged at once with a short bound, so a hung host costs `list` at most
 // PROBE_MS in all, however many sessions there are, and never a hang.
+import { lstatSync } from 'node:fs';
 import { request } from './control-client.js';
 import { PROTOCOL_VERSION } from './control-protocol.js';
 import type { ListedSession, ListResult } from './manager.js';
+import { type CsmPaths, recordPathFor } from './paths.js';
 import { isSameProcess } from './process-info.js';
 import { shortId } from './session.js';
 
@@ -16,10 +18,10 @@ export const PROBE_MS = 500;
 /**
  * Pings the host of every running session; those that do not answer in
  * `timeoutMs` become 'unresponsive', with a warning saying how to end them.
- * A session whose host exited while it was asked has ended and is dropped.
+ * A session that ended while it was asked is dropped.
  */
-export async function probeHosts(listed: ListResult, timeoutMs: number = PROBE_MS): Promise<ListResult> {
-  const probed = await Promise.all(listed.sessions.map((session) => probe(session, timeoutMs)));
+export async function probeHosts(listed: ListResult, paths: CsmPaths, timeoutMs: number = PROBE_MS): Promise<ListResult> {
+  const probed = await Promise.all(listed.sessions.map((session) => probe(session, paths, timeoutMs)));
   const sessions: ListedSession[] = [];
   const warnings = [...listed.warnings];
   for (const session of probed) {
@@ -35,7 +37,7 @@ export async function probeHosts(listed: ListResult, timeoutMs: number = PROBE_M
   return { sessions, warnings };
 }
 
-async function probe(session: ListedSession, timeoutMs: number): Promise<ListedSession | undefined> {
+async function probe(session: ListedSession, paths: CsmPaths, timeoutMs: number): Promise<ListedSession | undefined> {
   const { record } = session;
   // Orphans have no host to ask; a session hosted by this process is answered by this very code.
   if (session.state !== 'running' || record.hostPid === process.pid) return session;
@@ -47,6 +49,19 @@ async function probe(session: ListedSession, timeoutMs: number): Promise<ListedS
   );
   const answered = outcome.kind === 'replies' && outcome.replies.some((r) => r.ok && r.event === 'pong' && r.id === record.id);
   if (answered) return session;
-  if (!isSameProcess({ pid: record.hostPid, startTime: record.hostStartTime })) return undefined;
+  // A host removes its record before it closes its socket, and exits a
+  // moment later: under load, sessions being stopped showed as unresponsive.
+  if (!isSameProcess({ pid: record.hostPid, startTime: record.hostStartTime }) || !exists(recordPathFor(paths, record.id))) {
+    return undefined;
+  }
   return { record, state: 'unresponsive' };
+}
+
+function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false; // ENOENT: removed; anything else cannot happen in our own 0700 directory
+  }
 }

@@ -2,6 +2,7 @@
 // commander's usage errors) print one line; anything else is a bug and
 // prints its stack.
 import { CsmError, ExitCode } from './errors.js';
+import { closeHungUpTerminal } from './terminal-link.js';
 import { VERSION } from './version.js';
 import { currentDir } from './working-dir.js';
 
@@ -26,7 +27,10 @@ export async function main(argv: readonly string[]): Promise<void> {
   // Exit explicitly once stdout has drained: a paused stdin or a closing
   // socket must not keep csm alive, and exiting before the drain would lose
   // the tail of the output.
-  process.stdout.write('', () => process.exit(code));
+  process.stdout.write('', () => {
+    closeHungUpTerminal([process.stdin, process.stdout, process.stderr]);
+    process.exit(code);
+  });
 }
 
 export function exitCodeFor(error: unknown, stderr: NodeJS.WritableStream): number {

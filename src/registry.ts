@@ -95,6 +95,8 @@ export class Registry {
         continue;
       }
       const result = readRecordFile(path);
+      // Removed between readdir and open: its session ended while we looked.
+      if (result === undefined) continue;
       if (typeof result === 'string') {
         warnings.push(`skipping ${path}: ${result}`);
       } else if (result.id !== match[1]) {
@@ -135,7 +137,8 @@ export class Registry {
   }
 }
 
-function readRecordFile(path: string): SessionRecord | string {
+/** The record, the reason it is not one, or undefined when the file is gone. */
+function readRecordFile(path: string): SessionRecord | string | undefined {
   let fd: number;
   try {
     // O_NOFOLLOW: a planted symlink is refused, not read through. O_NONBLOCK:
@@ -144,7 +147,9 @@ function readRecordFile(path: string): SessionRecord | string {
   } catch (error) {
     const code = errnoCode(error);
     if (code === 'ELOOP' || code === 'EMLINK') return 'is a symbolic link';
-    if (code === 'ENOENT') return 'removed while reading';
+    // A session that ends while list runs removes its record; that is no
+    // reason to warn (a warning for it showed up under load).
+    if (code === 'ENOENT') return undefined;
     return describeErrno(code, error);
   }
   try {

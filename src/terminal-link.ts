@@ -3,6 +3,9 @@
 // reaches the child, output passed through byte for byte, resizes passed on
 // at once, and the terminal put back as it was on every way out. Nothing here
 // runs while the session is idle: it is all event-driven.
+
+import { closeSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import type { ClientSink, SessionClients } from './session-clients.js';
 
 export interface TerminalIo {
@@ -84,4 +87,25 @@ export function resetTerminalModes(stdout: NodeJS.WriteStream): void {
 
 function ignoreHangup(): void {
   // EIO on read after the terminal hung up: the SIGHUP handler ends the session.
+}
+
+/**
+ * Call just before exiting. Node restores the terminal mode of its standard
+ * descriptors at exit, and Node 20 aborts (crashing with SIGSEGV while it
+ * prints the assertion) when that fails with EIO, as it does once the
+ * terminal has hung up: csm died of SIGSEGV after cleaning up instead of
+ * exiting 129 when its terminal window was closed (nodejs/node#51519, fixed
+ * by nodejs/node#58200 in later releases). Node skips a descriptor that is
+ * closed, so each one whose terminal has gone is closed first.
+ */
+export function closeHungUpTerminal(streams: readonly { readonly fd: number; readonly isTTY?: boolean }[]): void {
+  for (const { fd, isTTY } of streams) {
+    // A terminal that hung up no longer passes isatty() (its ioctls fail with EIO).
+    if (isTTY !== true || isatty(fd)) continue;
+    try {
+      closeSync(fd);
+    } catch {
+      // Already closed: node skips it at exit, which is all this is for.
+    }
+  }
 }

@@ -17,10 +17,11 @@ export interface ListCommandOptions {
 }
 
 export async function listCommand(options: ListCommandOptions, ctx: CommandContext): Promise<number> {
-  const manager = new SessionManager({ paths: resolvePaths(ctx.env) });
+  const paths = resolvePaths(ctx.env);
+  const manager = new SessionManager({ paths });
   // Hung hosts (SIGSTOP, deadlock) are found first, all at once and bounded,
   // so that asking for status below does not wait on them again.
-  const { sessions, warnings } = await probeHosts(manager.listSessions());
+  const { sessions, warnings } = await probeHosts(manager.listSessions(), paths);
   const ended = options.all ? manager.listEnded() : { sessions: [], warnings: [] };
   for (const warning of new Set([...warnings, ...ended.warnings])) say(ctx, `warning: ${warning}`);
 

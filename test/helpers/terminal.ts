@@ -133,6 +133,15 @@ export class Terminal {
     this.pty.resize(cols, rows);
   }
 
+  /**
+   * Closes the terminal as closing its window does: the master side goes
+   * away, and the kernel hangs up the session running in it.
+   */
+  hangUp(): void {
+    // destroy() is in node-pty's UnixTerminal but not in its IPty typings.
+    (this.pty as pty.IPty & { destroy: () => void }).destroy();
+  }
+
   /** Waits for the process in the terminal to exit; resolves to its exit code. */
   async waitForExit(timeoutMs: number = DEFAULT_WAIT_MS): Promise<number> {
     const exit = await withDeadline(`exit of ${this.file} (pid ${this.pid})`, timeoutMs, this.exitPromise).catch((error: unknown) => {

@@ -91,11 +91,56 @@ describe('csm command line: usage errors exit 2', () => {
   });
 
   test('a --timeout that is not a number of seconds from 0 to 3600 is a usage error naming the value', async (t) => {
-    for (const value of ['abc', '', '3601', 'Infinity', '1e9']) {
+    for (const value of ['abc', '', '3601', 'Infinity', '1e9', '-1', '0x10', '1e2', ' 5', '5s', 'NaN', '.5', '5.']) {
       const run = await csm(t, ['stop', '--timeout', value, 'abcd']);
       assert.ok(run.error instanceof UsageError, value);
       assert.equal(run.code, 2, value);
       assert.equal(run.stderr, `csm: --timeout takes a number of seconds from 0 to 3600, not ${JSON.stringify(value)}\n`);
+    }
+  });
+
+  test('--timeout takes whole and decimal seconds', async (t) => {
+    for (const value of ['0', '1', '2.5', '3600']) {
+      const run = await csm(t, ['stop', '--all', '--timeout', value]);
+      assert.deepEqual(
+        { code: run.code, stdout: run.stdout, stderr: run.stderr },
+        { code: 0, stdout: 'no sessions to stop\n', stderr: '' },
+        value,
+      );
+    }
+  });
+
+  test('extra arguments are refused by every command, naming how many it takes', async (t) => {
+    for (const [args, name, expected] of [
+      [['list', 'x'], 'list', 'Expected 0 arguments but got 1'],
+      [['ls', 'x', 'y'], 'list', 'Expected 0 arguments but got 2'],
+      [['start', 'a', 'b'], 'start', 'Expected 1 argument but got 2'],
+    ] as const) {
+      const run = await csm(t, args);
+      assert.ok(run.error instanceof CommanderError, args.join(' '));
+      assert.equal(run.code, 2);
+      assert.equal(run.stderr, `csm: too many arguments for '${name}'. ${expected}; see csm --help\n`);
+    }
+  });
+
+  test('an option given without its value exits 2 naming the option', async (t) => {
+    for (const [args, option] of [
+      [['start', '--command'], "'-c, --command <path-or-name>'"],
+      [['stop', '--all', '--timeout'], "'-t, --timeout <seconds>'"],
+      [['stop', '--all', '-t'], "'-t, --timeout <seconds>'"],
+    ] as const) {
+      const run = await csm(t, args);
+      assert.equal(run.code, 2, args.join(' '));
+      assert.equal(run.stderr, `csm: option ${option} argument missing; see csm --help\n`);
+    }
+  });
+
+  test('ids with path, space, control or non-ASCII characters are refused before anything is looked up', async (t) => {
+    for (const id of ['', '../x', '../../etc/passwd', 'abcd/../x', 'abcd ', 'ab cd', 'abcd\u0000', 'ééééé', '日本語です', 'abcd\nefgh']) {
+      const run = await csm(t, ['stop', id]);
+      assert.ok(run.error instanceof UsageError, JSON.stringify(id));
+      assert.equal(run.code, 2);
+      assert.equal(run.stderr, `csm: not a session id: ${JSON.stringify(id)} (ids are hexadecimal; run csm list to see them)\n`);
     }
   });
 

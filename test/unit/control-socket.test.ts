@@ -116,6 +116,34 @@ describe('ControlServer with control-client request', () => {
     assert.deepEqual(await request(server.socketPath, { v: 1, op: 'ping' }, BOUNDS, () => true), { kind: 'replies', replies: [pong] });
   });
 
+  test('stops reading from a client that does not read its replies, and serves it again once it does', async (t) => {
+    let handled = 0;
+    const server = await listen(t, (req, reply) => {
+      handled += 1;
+      answerPings(req, reply);
+    });
+    const socket = connect(server.socketPath);
+    t.after(() => socket.destroy());
+    socket.pause(); // reads nothing
+    const total = 200_000;
+    socket.write('{"v":1,"op":"ping"}\n'.repeat(total));
+    // Well below the total, the server stops taking requests: its unsent replies stay bounded.
+    let stalledAt = -1;
+    await waitFor('the server to stop reading', () => {
+      const stalled = handled > 0 && handled === stalledAt;
+      stalledAt = handled;
+      return stalled;
+    });
+    assert.ok(handled < total / 2, `handled ${handled} of ${total} requests without anyone reading a reply`);
+    let received = 0;
+    socket.on('data', (chunk: Buffer) => {
+      for (const byte of chunk) if (byte === 0x0a) received += 1;
+    });
+    socket.resume();
+    await waitFor('every reply', () => received === total, 10_000);
+    assert.equal(handled, total);
+  });
+
   test('close() removes the socket file and refuses new clients', async (t) => {
     const server = await listen(t);
     server.close();
