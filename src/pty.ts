@@ -139,7 +139,7 @@ const MAX_DRAIN_BYTES = 4 * 1024 * 1024;
  * Before node-pty destroys its read socket, passes on what the socket read
  * but has not emitted (it was paused) and what is still in the PTY.
  */
-function drainBeforeDestroy(child: IPty, deliver: (chunk: Buffer) => void): void {
+export function drainBeforeDestroy(child: IPty, deliver: (chunk: Buffer) => void): void {
   const { _socket: socket, fd } = child as unknown as NodePtyInternals;
   if (socket === undefined || typeof fd !== 'number') return;
   const destroy = socket.destroy.bind(socket);

@@ -5,7 +5,7 @@ import type { EndedRecord } from '../history.js';
 import { probeHosts } from '../host-probe.js';
 import { type ListedSession, SessionManager, type SessionState, type StatusReport } from '../manager.js';
 import { resolvePaths } from '../paths.js';
-import { shortId } from '../session.js';
+import { type SessionRecord, shortId } from '../session.js';
 import { endedStatus, formatStatus } from '../status.js';
 import { type CommandContext, say } from './context.js';
 
@@ -75,17 +75,17 @@ function statusText(report: StatusReport | undefined): string {
   return report === undefined ? 'unknown' : formatStatus(report.status);
 }
 
-/** The fields `list --json` always had, then status and the raw times behind it. */
+/** The fields `list --json` always had, live or ended. */
+function recordJson(record: SessionRecord | EndedRecord) {
+  const { id, workingDir, createdAt, pid, hostPid, command, args } = record;
+  return { id, workingDir, createdAt, pid, hostPid, command, args };
+}
+
+/** The record's fields, then status and the raw times behind it. */
 function liveJson({ record, state }: ListedSession, report: StatusReport | undefined) {
   const activity = report?.activity ?? null;
   return {
-    id: record.id,
-    workingDir: record.workingDir,
-    createdAt: record.createdAt,
-    pid: record.pid,
-    hostPid: record.hostPid,
-    command: record.command,
-    args: record.args,
+    ...recordJson(record),
     state,
     status: report?.status.kind ?? 'unknown',
     statusText: statusText(report),
@@ -101,13 +101,7 @@ function liveJson({ record, state }: ListedSession, report: StatusReport | undef
 function endedJson(record: EndedRecord) {
   const status = endedStatus(record.exit);
   return {
-    id: record.id,
-    workingDir: record.workingDir,
-    createdAt: record.createdAt,
-    pid: record.pid,
-    hostPid: record.hostPid,
-    command: record.command,
-    args: record.args,
+    ...recordJson(record),
     state: 'ended',
     status: status.kind,
     statusText: formatStatus(status),

@@ -3,7 +3,7 @@
 // would see, and on the raw bytes too.
 import xterm from '@xterm/headless';
 import * as pty from 'node-pty';
-import { drainBeforeDestroy } from './pty-drain.js';
+import { drainBeforeDestroy } from '../../src/pty.js';
 import { DEFAULT_WAIT_MS, matches, waitFor, withDeadline } from './wait.js';
 
 export interface TerminalOptions {
@@ -48,7 +48,9 @@ export class Terminal {
       this.screen.write(data);
     };
     this.pty.onData(receive);
-    drainBeforeDestroy(this.pty, receive);
+    // node-pty drops what it had not read 200 ms after the child exits; on a
+    // loaded machine that was csm's "ended" line. The same guard csm uses.
+    drainBeforeDestroy(this.pty, (chunk) => receive(chunk.toString('utf8')));
     this.exitPromise = new Promise((resolve) => {
       this.pty.onExit(({ exitCode, signal }) => {
         this.exitInfo = { exitCode, signal: signal === 0 ? undefined : signal };
