@@ -62,6 +62,8 @@ describe('csm attach', () => {
     const box = sandbox(t);
     const id = await startDetached(box);
     const term = await attach(box, id);
+    // Type once the session's screen is shown, as a person would.
+    await term.waitFor('fake claude ready');
     term.write('modes\r');
     await term.waitFor('modes on');
     assert.equal(term.modes.bracketedPasteMode, true);
@@ -140,6 +142,8 @@ describe('csm attach', () => {
     const box = sandbox(t);
     const id = await startDetached(box);
     const term = await attach(box, id);
+    // Type once the session's screen is shown, as a person would.
+    await term.waitFor('fake claude ready');
     term.write('modes\r');
     await term.waitFor('modes on');
     term.write('exit 3\r');
