@@ -3,6 +3,7 @@
 // context switches). Linux only, like the numbers the issue asks for.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { startTimeOf } from '../src/process-info.js';
 
 export interface RunResult {
   readonly code: number | null;
@@ -106,14 +107,9 @@ export function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
+/** Alive and not a zombie: the same check csm makes before signalling. */
 export function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
+  return startTimeOf(pid) !== undefined;
 }
 
 /** Fields of /proc/<pid>/stat after the command name; [0] is field 3 (state). */

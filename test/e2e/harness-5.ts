@@ -55,8 +55,18 @@ export interface Run {
 
 /** Runs bin/csm to completion. */
 export function csm(h: TestHome, args: readonly string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+  return runNode(h, CSM_BIN, args, options);
+}
+
+/** Runs a Node script in the test home to completion, collecting its output. */
+export function runNode(
+  h: TestHome,
+  script: string,
+  args: readonly string[],
+  options: { input?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<Run> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CSM_BIN, ...args], { cwd: h.work, env: { ...h.env, ...options.env }, stdio: 'pipe' });
+    const child = spawn(process.execPath, [script, ...args], { cwd: h.work, env: { ...h.env, ...options.env }, stdio: 'pipe' });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {

@@ -3,6 +3,7 @@
 // scanning /proc/<pid>/environ for it finds them all, however they were
 // detached. Linux only: other platforms have no readable environ.
 import { readdirSync, readFileSync } from 'node:fs';
+import { startTimeOf } from '../../src/process-info.js';
 
 export interface Leftover {
   readonly pid: number;
@@ -69,23 +70,9 @@ export function guardiansWithEnv(needle: string): Leftover[] {
   return processesWithEnv(needle).filter((p) => p.command.includes('csm-guardian'));
 }
 
-/** True while `pid` names a live (not zombie) process. */
+/** True while `pid` names a live (not zombie) process: csm's own check (/proc on Linux, ps on macOS). */
 export function isAlive(pid: number): boolean {
-  if (process.platform === 'linux') {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      return state !== 'Z' && state !== 'X';
-    } catch {
-      return false;
-    }
-  }
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return error instanceof Error && 'code' in error && error.code === 'EPERM';
-  }
+  return startTimeOf(pid) !== undefined;
 }
 
 function commandOf(pid: number): string {
