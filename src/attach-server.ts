@@ -46,6 +46,7 @@ export async function serveAttach(socket: Socket, clients: SessionClients, size:
     onceDrained: (listener) => {
       drainWaiters.push(listener);
     },
+    wantsReset: true,
     ended: (exit, reset) => {
       if (!open) return;
       socket.write(encodeJsonFrame(FrameType.exit, { exit, reset }));

@@ -167,7 +167,7 @@ export class SessionManager {
     const socketPath = socketPathFor(this.deps.paths, session.id);
     // What hosting needs beyond the core (clients, attach, the screen model
     // and with it xterm.js) is loaded here, so list and stop never load it.
-    const [{ SessionClients }, { serveAttach }, { createScreenModel }] = await Promise.all([
+    const [{ SessionClients }, { serveAttach }, { loadScreenModelFactory }] = await Promise.all([
       import('./session-clients.js'),
       import('./attach-server.js'),
       import('./screen-model.js'),
@@ -210,8 +210,8 @@ export class SessionManager {
       session.id,
       options.conversationId !== false,
     );
-    // Made before the child exists, so that no output can arrive before the model does.
-    const model = this.deps.screenModel?.(options.cols, options.rows) ?? (await createScreenModel(options.cols, options.rows));
+    // Models are made only when needed (session-screen.ts): none before the child runs.
+    const screenModel = this.deps.screenModel ?? (await loadScreenModelFactory());
     let child: SessionProcess;
     let observer: SessionObserver | undefined;
     const warn = options.onWarning ?? (() => undefined);
@@ -230,7 +230,6 @@ export class SessionManager {
       if (observer !== undefined) child = observer.attach(child);
     } catch (error) {
       control.close();
-      model.close();
       // A session that never ran keeps no (empty) history.
       await observer?.close();
       removeLog(this.deps.paths, session.id);
@@ -252,7 +251,7 @@ export class SessionManager {
       tty: child.tty,
       socketPath,
     };
-    const clients = new SessionClients(child, model, { cols: options.cols, rows: options.rows });
+    const clients = new SessionClients(child, screenModel, { cols: options.cols, rows: options.rows }, observer?.history);
     // From here on, a host that dies takes its session with it.
     const guardian = startGuardian(record, this.deps.paths);
     const ended = this.watchExit(session, record, child, control, guardian, clients, observer, warn);

@@ -12,9 +12,10 @@
 import { closeSync, constants, openSync, write } from 'node:fs';
 import { join } from 'node:path';
 import { errnoCode } from './errors.js';
-import { SIZES_FILE, segmentPath } from './output-log.js';
+import { LogReader, SIZES_FILE, type SizeChange, segmentPath } from './output-log.js';
 import { describeErrno, ensurePrivateDir } from './private-dir.js';
 import { unlinkQuietly } from './registry.js';
+import type { RecordedOutput } from './session-screen.js';
 
 /** The default cap on one session's recorded output (two segments of half each). */
 export const DEFAULT_LOG_MAX_BYTES = 8 * 1024 * 1024;
@@ -60,12 +61,18 @@ export class OutputRecorder {
   private appended = 0;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  /** The batch being written: in the file in part or not at all until its write completes. */
+  private inFlight: Buffer | undefined;
+  /** The size changes still relevant to the recorded output (see recorded()). */
+  private sizeHistory: SizeChange[] = [];
   private sizeLines: string[] = [];
   private sizeCount = 0;
   private lastSize: string;
   private writing = false;
   private closing = false;
   private stopped = false;
+  /** Stopped by an error rather than closed: the history has a hole. */
+  private failed = false;
   private timer: NodeJS.Timeout | undefined;
   private idle: (() => void)[] = [];
 
@@ -83,6 +90,7 @@ export class OutputRecorder {
       recorder.output = openSync(segmentPath(options.dir, 0), CREATE_FLAGS, 0o600);
       recorder.segments.push(0);
       recorder.sizeLines.push(sizeLine(0, options.cols, options.rows));
+      recorder.sizeHistory.push({ offset: 0, cols: options.cols, rows: options.rows });
       recorder.sizeCount = 1;
     } catch (error) {
       recorder.stop(error);
@@ -112,9 +120,39 @@ export class OutputRecorder {
     this.lastSize = size;
     this.sizeCount += 1;
     this.sizeLines.push(sizeLine(this.appended, cols, rows));
+    this.sizeHistory.push({ offset: this.appended, cols, rows });
     this.schedule();
   }
 
+  /**
+   * Everything still recorded, up to the last byte appended: the files up to
+   * what was surely written, then the batch in flight and what is pending.
+   * Undefined once recording failed (the history has a hole) or when the
+   * files do not hold what was written (removed or cut by hand). Reads up to
+   * the cap (8 MiB by default) synchronously: for an attaching terminal, not
+   * for every chunk.
+   */
+  recorded(): RecordedOutput | undefined {
+    if (this.failed) return undefined;
+    let pieces: ReturnType<LogReader['read']>;
+    try {
+      pieces = new LogReader(this.options.dir).read();
+    } catch {
+      // The directory was removed or replaced: the files tell nothing reliable.
+      return undefined;
+    }
+    const last = pieces.at(-1);
+    const inFlight = this.inFlight?.length ?? 0;
+    if (this.written + inFlight + this.pendingBytes !== this.appended) return undefined;
+    if (last === undefined) {
+      if (this.written !== 0) return undefined;
+      return { start: 0, bytes: this.unwritten(), sizes: this.sizeHistory };
+    }
+    // Bytes past `written` belong to a write in flight and may be partial: they come from memory instead.
+    if (last.start > this.written || last.start + last.bytes.length < this.written) return undefined;
+    const onDisk = last.bytes.subarray(0, this.written - last.start);
+    return { start: last.start, bytes: [onDisk, ...this.unwritten()], sizes: this.sizeHistory };
+  }
   /** Writes what is pending, then closes the files. Never rejects. */
   async close(): Promise<void> {
     this.closing = true;
@@ -174,8 +212,10 @@ export class OutputRecorder {
       return;
     }
     this.written += dropped;
+    this.inFlight = batch;
     this.writeAll(this.sizes, sizes, () =>
       this.writeAll(this.output, batch, () => {
+        this.inFlight = undefined;
         this.written += batch.length;
         this.segmentFill += batch.length;
         this.writing = false;
@@ -201,6 +241,14 @@ export class OutputRecorder {
       const oldest = this.segments.shift();
       if (oldest !== undefined) unlinkQuietly(segmentPath(this.options.dir, oldest));
     }
+    // Of the sizes before the oldest recorded byte, only the last still applies.
+    const first = this.segments[0] ?? offset;
+    const before = this.sizeHistory.filter((change) => change.offset <= first).length;
+    if (before > 1) this.sizeHistory = this.sizeHistory.slice(before - 1);
+  }
+
+  private unwritten(): Buffer[] {
+    return this.inFlight === undefined ? [...this.pending] : [this.inFlight, ...this.pending];
   }
 
   private writeAll(fd: number | undefined, buffer: Buffer, then: () => void): void {
@@ -223,6 +271,9 @@ export class OutputRecorder {
   private stop(error: unknown): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.failed = true;
+    this.inFlight = undefined;
+    this.sizeHistory = [];
     this.clearTimer();
     this.pending = [];
     this.pendingBytes = 0;

@@ -183,12 +183,12 @@ export class WorkerScreenModel implements ScreenModel {
 }
 
 /**
- * The worker model where it can run: from the built dist/. Run from source
- * (tests under tsx) there is no built worker file, and tsx's loader does not
- * reach worker threads, so the model runs inline there.
+ * Makes worker models where they can run: from the built dist/. Run from
+ * source (tests under tsx) there is no built worker file, and tsx's loader
+ * does not reach worker threads, so the model runs inline there.
  */
-export async function createScreenModel(cols: number, rows: number): Promise<ScreenModel> {
-  if (!import.meta.url.endsWith('.ts')) return new WorkerScreenModel(cols, rows);
+export async function loadScreenModelFactory(): Promise<(cols: number, rows: number) => ScreenModel> {
+  if (!import.meta.url.endsWith('.ts')) return (cols, rows) => new WorkerScreenModel(cols, rows);
   const { InlineScreenModel } = await import('./inline-screen-model.js');
-  return new InlineScreenModel(cols, rows);
+  return (cols, rows) => new InlineScreenModel(cols, rows);
 }

@@ -4,20 +4,18 @@
 // - the PTY has the size of the most recently active client (the last to
 //   attach, type, click or resize);
 // - a terminal's answers to queries reach the child only from that client,
-//   and from the host's screen model while no terminal is attached;
+//   and from the host's live screen model while no terminal is attached
+//   (session-screen.ts);
 // - output waits for the start terminal (the PTY is paused, so the child
 //   blocks, as before attach existed), but never for an attached client: one
-//   that falls behind is skipped ahead and redrawn from the screen model
-//   once it catches up, as tmux does.
+//   that falls behind is skipped ahead and redrawn from a model of the
+//   screen once it catches up, as tmux does.
 import type { SessionExit } from './control-protocol.js';
 import type { SessionProcess } from './pty.js';
-import type { ScreenModel } from './screen-model.js';
+import { type OutputHistory, type ScreenModelFactory, SessionScreen, type TerminalSize } from './session-screen.js';
 import { splitInput } from './terminal-answers.js';
 
-export interface TerminalSize {
-  readonly cols: number;
-  readonly rows: number;
-}
+export type { TerminalSize };
 
 /** Where a client's output goes: the start terminal's stdout, or an attach connection. */
 export interface ClientSink {
@@ -34,6 +32,8 @@ export interface ClientSink {
   onceDrained(listener: () => void): void;
   /** Output written but not yet taken by the client. */
   pendingBytes(): number;
+  /** False when the client resets its terminal itself at the end (the start terminal): no reset is computed for it. */
+  readonly wantsReset: boolean;
   /** The session ended; `reset` puts the client terminal's modes back. */
   ended(exit: SessionExit, reset: string): void;
 }
@@ -79,7 +79,7 @@ class Member {
 export class SessionClients {
   /** Ordered by activity: the most recently active client is last. */
   private members: Member[] = [];
-  /** Whatever currently holds the PTY paused: slow clients, a lagging screen model. */
+  /** Whatever currently holds the PTY paused: slow clients, a lagging live screen model. */
   private readonly blockers = new Set<object>();
   private size: TerminalSize;
   private ended = false;
@@ -92,18 +92,36 @@ export class SessionClients {
    */
   private presence: { from: number; terminal: boolean }[] = [{ from: 0, terminal: false }];
 
+  private readonly screen: SessionScreen;
+
+  /**
+   * `history` is the session's recorded output: with it, a model of the
+   * screen runs only while no terminal is attached (session-screen.ts).
+   */
   constructor(
     private readonly child: SessionProcess,
-    private readonly model: ScreenModel,
+    createModel: ScreenModelFactory,
     size: TerminalSize,
+    history?: OutputHistory,
   ) {
     this.size = size;
-    child.onData((chunk) => this.output(chunk));
-    model.onDrain(() => this.unblock(model));
-    model.onReply((reply, position) => {
-      // A terminal that saw the question answers for itself; two answers would confuse the child.
-      if (!this.terminalSaw(position)) child.write(reply);
+    this.screen = new SessionScreen(createModel, size, history, {
+      reply: (reply, position) => {
+        // A terminal that saw the question answers for itself; two answers would confuse the child.
+        if (!this.terminalSaw(position)) child.write(reply);
+      },
+      block: (blocker) => this.block(blocker),
+      unblock: (blocker) => this.unblock(blocker),
     });
+    child.onData((chunk) => this.output(chunk));
+    // The start terminal joins right after the session is made; only a
+    // session without one (--detach, a library host) needs the live model.
+    setImmediate(() => this.updateScreen());
+  }
+
+  /** Whether a live screen model runs (it does while no terminal is attached). */
+  get modelRunning(): boolean {
+    return this.screen.running;
   }
 
   get count(): number {
@@ -120,9 +138,8 @@ export class SessionClients {
    * child (csm's own id line): it goes into the screen model only.
    */
   noteLocalOutput(text: string): void {
-    const data = Buffer.from(text);
-    this.fed += data.length;
-    if (!this.model.feed(data)) this.block(this.model);
+    this.fed += Buffer.byteLength(text);
+    this.screen.local(text);
   }
 
   /** Joins a client that has shown the session from the start (the start terminal): no replay. */
@@ -131,6 +148,7 @@ export class SessionClients {
     this.members.push(member);
     this.notePresence();
     this.applySize();
+    this.updateScreen();
     return this.handle(member);
   }
 
@@ -151,6 +169,8 @@ export class SessionClients {
       this.remove(member);
       throw error;
     }
+    // After the replay, which a live model serves while it runs.
+    this.updateScreen();
     return this.handle(member);
   }
 
@@ -164,7 +184,7 @@ export class SessionClients {
     member.queue = [];
     let screen = '';
     try {
-      screen = prefix + (await this.model.snapshot({ scrollback }));
+      screen = prefix + (await this.screen.snapshot(scrollback));
     } finally {
       // Also when the model failed: the client then follows live output from here.
       const queued = member.queue ?? [];
@@ -189,7 +209,7 @@ export class SessionClients {
   async end(exit: SessionExit): Promise<void> {
     if (this.ended) return;
     this.ended = true;
-    const reset = await this.resetSequence();
+    const reset = this.members.some((m) => m.sink.wantsReset) ? await this.resetSequence() : GENERIC_RESET;
     const members = this.members;
     this.members = [];
     this.notePresence();
@@ -197,7 +217,7 @@ export class SessionClients {
       this.forget(member);
       member.sink.ended(exit, reset);
     }
-    this.model.close();
+    this.screen.close();
   }
 
   private handle(member: Member): Client {
@@ -223,13 +243,13 @@ export class SessionClients {
     const late = new Promise<string>((resolve) => {
       timer = setTimeout(() => resolve(GENERIC_RESET), RESET_ANSWER_MS);
     });
-    const fromModel = this.model.resetSequence().catch(() => GENERIC_RESET);
+    const fromModel = this.screen.resetSequence().catch(() => GENERIC_RESET);
     return Promise.race([fromModel, late]).finally(() => clearTimeout(timer));
   }
 
   private output(chunk: Buffer): void {
     this.fed += chunk.length;
-    if (!this.model.feed(chunk)) this.block(this.model);
+    this.screen.output(chunk);
     for (const member of this.members) {
       if (member.queue !== undefined) member.queue.push(chunk);
       else this.send(member, chunk);
@@ -265,7 +285,7 @@ export class SessionClients {
       }
       // Answers and focus-out count only from the client the child is talking to.
       if (member !== this.answerer()) continue;
-      if (part.colours !== undefined) this.model.setColours(part.colours);
+      if (part.colours !== undefined) this.screen.setColours(part.colours);
       this.child.write(part.bytes);
     }
   }
@@ -309,7 +329,7 @@ export class SessionClients {
       if (size.cols !== this.size.cols || size.rows !== this.size.rows) {
         this.size = size;
         this.child.resize(size.cols, size.rows);
-        this.model.resize(size.cols, size.rows);
+        this.screen.resize(size);
       }
       return;
     }
@@ -321,6 +341,12 @@ export class SessionClients {
     this.notePresence();
     this.forget(member);
     this.applySize();
+    this.updateScreen();
+  }
+
+  /** The host answers queries itself, through a live model, exactly while no terminal is attached. */
+  private updateScreen(): void {
+    if (!this.ended) this.screen.needLive(!this.members.some((m) => m.sink.isTerminal));
   }
 
   private forget(member: Member): void {

@@ -7,6 +7,7 @@
 import { type ActivitySnapshot, ActivityTracker } from './activity.js';
 import { OutputRecorder } from './output-recorder.js';
 import type { SessionProcess } from './pty.js';
+import type { OutputHistory } from './session-screen.js';
 
 export interface ObserverOptions {
   readonly clock: () => number;
@@ -23,13 +24,32 @@ export class SessionObserver {
   readonly activity: ActivityTracker;
   private readonly recorder: OutputRecorder | undefined;
   private readonly listeners = new Set<OutputListener>();
+  private readonly lostListeners: (() => void)[] = [];
 
   constructor(options: ObserverOptions) {
     this.activity = new ActivityTracker(options.clock, options);
     this.recorder =
       options.log === undefined
         ? undefined
-        : OutputRecorder.open({ ...options.log, cols: options.cols, rows: options.rows, onStop: options.onWarning });
+        : OutputRecorder.open({
+            ...options.log,
+            cols: options.cols,
+            rows: options.rows,
+            onStop: (message) => {
+              options.onWarning(message);
+              for (const listener of this.lostListeners.splice(0)) listener();
+            },
+          });
+  }
+
+  /** The recorded output, for rebuilding the screen on demand; undefined when nothing is recorded. */
+  get history(): OutputHistory | undefined {
+    const recorder = this.recorder;
+    if (recorder === undefined || !recorder.recording) return undefined;
+    return {
+      recorded: () => recorder.recorded(),
+      onLost: (listener) => this.lostListeners.push(listener),
+    };
   }
 
   /** The child as everyone else should see it: observed on the way in and out. */

@@ -40,7 +40,9 @@ export function linkTerminal(clients: SessionClients, io: TerminalIo): TerminalL
         for (const waiter of drainWaiters.splice(0)) waiter();
       });
     },
-    // start.ts reports the end itself, after restoring the terminal.
+    // start.ts reports the end itself, after restoring the terminal, and
+    // resets its modes itself (resetTerminalModes).
+    wantsReset: false,
     ended: () => undefined,
   };
   const client = clients.join(sink, stdout.isTTY ? { cols: stdout.columns, rows: stdout.rows } : undefined);

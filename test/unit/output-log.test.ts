@@ -131,3 +131,50 @@ test('small output reaches the disk within the batch delay, without waiting for 
   assert.equal(readLog(dir)?.[0]?.bytes.toString(), 'just a prompt> ');
   await recorder.close();
 });
+
+test('recorded() hands over exactly what was appended at any moment: files, the write in flight and what is pending', async (t) => {
+  const dir = join(tempDir(t), 'log');
+  const { recorder } = open(dir, MIN_LOG_MAX_BYTES);
+  const total = MIN_LOG_MAX_BYTES * 3;
+  const all = Buffer.alloc(total);
+  for (let i = 0; i < total; i++) all[i] = 0x41 + (i % 26);
+  let appended = 0;
+  let checks = 0;
+  const check = () => {
+    const recorded = recorder.recorded();
+    assert.ok(recorded !== undefined);
+    const bytes = Buffer.concat(recorded.bytes);
+    assert.equal(recorded.start + bytes.length, appended);
+    assert.ok(bytes.equals(all.subarray(recorded.start, appended)));
+    // At least one whole segment of context, as readers of the files get.
+    assert.ok(bytes.length >= Math.min(appended, MIN_LOG_MAX_BYTES / 2));
+    checks += 1;
+  };
+  for (let at = 0; at < total; at += 700) {
+    const end = Math.min(total, at + 700);
+    recorder.append(all.subarray(at, end));
+    appended = end;
+    if (at === 21_000) recorder.resize(100, 30);
+    check();
+    if (at % 7000 === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  const sizes = recorder.recorded()?.sizes ?? [];
+  assert.deepEqual(sizes.at(-1), { offset: 21_700, cols: 100, rows: 30 });
+  await recorder.close();
+  check();
+  assert.ok(checks > 100);
+});
+
+test('recorded() gives nothing once recording failed: the history has a hole', async (t) => {
+  const dir = join(tempDir(t), 'log');
+  const { recorder, warnings } = open(dir, MIN_LOG_MAX_BYTES);
+  recorder.append(Buffer.from('before'));
+  await new Promise((resolve) => setTimeout(resolve, BATCH_DELAY_MS * 2));
+  rmSync(dir, { recursive: true, force: true });
+  writeFileSync(dir, 'not a directory');
+  recorder.append(Buffer.alloc(300 * 1024, 0x41));
+  await new Promise((resolve) => setTimeout(resolve, BATCH_DELAY_MS * 2));
+  await recorder.close();
+  assert.equal(recorder.recorded(), undefined);
+  assert.equal(warnings.length, 1);
+});

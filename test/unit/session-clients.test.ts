@@ -3,7 +3,9 @@ import { describe, test } from 'node:test';
 import type { SessionExit } from '../../src/control-protocol.js';
 import { InlineScreenModel } from '../../src/inline-screen-model.js';
 import type { SessionProcess } from '../../src/pty.js';
+import type { ScreenModel } from '../../src/screen-model.js';
 import { CLIENT_LAG_BYTES, type ClientSink, SessionClients, type TerminalSize } from '../../src/session-clients.js';
+import type { OutputHistory, RecordedOutput } from '../../src/session-screen.js';
 import { waitFor } from './support.js';
 
 /** A PTY child that only records what the host does to it. */
@@ -14,19 +16,24 @@ class FakeChild implements SessionProcess {
   readonly written: string[] = [];
   readonly resizes: [number, number][] = [];
   paused = 0;
-  private listener: ((data: Buffer) => void) | undefined;
+  /** What the host's output history records, as the session observer would. */
+  history: MemoryHistory | undefined;
+  private readonly listeners: ((data: Buffer) => void)[] = [];
 
   onData(listener: (data: Buffer) => void): void {
-    this.listener = listener;
+    this.listeners.push(listener);
   }
   emit(text: string): void {
-    this.listener?.(Buffer.from(text));
+    const data = Buffer.from(text);
+    this.history?.append(data);
+    for (const listener of this.listeners) listener(data);
   }
   write(data: Buffer | string): void {
     this.written.push(data.toString());
   }
   resize(cols: number, rows: number): void {
     this.resizes.push([cols, rows]);
+    this.history?.sizes.push({ offset: this.history.end, cols, rows });
   }
   pause(): void {
     this.paused += 1;
@@ -37,11 +44,44 @@ class FakeChild implements SessionProcess {
   dispose(): void {}
 }
 
+/** An output history kept in memory, optionally keeping only the last `keep` bytes (as a rotated log does). */
+class MemoryHistory implements OutputHistory {
+  readonly sizes: { offset: number; cols: number; rows: number }[];
+  private bytes = Buffer.alloc(0);
+  end = 0;
+  lost = false;
+  private readonly lostListeners: (() => void)[] = [];
+
+  constructor(
+    size: TerminalSize,
+    private readonly keep = Number.POSITIVE_INFINITY,
+  ) {
+    this.sizes = [{ offset: 0, ...size }];
+  }
+  append(data: Buffer): void {
+    this.bytes = Buffer.concat([this.bytes, data]);
+    this.end += data.length;
+    if (this.bytes.length > this.keep) this.bytes = this.bytes.subarray(this.bytes.length - this.keep);
+  }
+  recorded(): RecordedOutput | undefined {
+    if (this.lost) return undefined;
+    return { start: this.end - this.bytes.length, bytes: [this.bytes], sizes: this.sizes };
+  }
+  onLost(listener: () => void): void {
+    this.lostListeners.push(listener);
+  }
+  lose(): void {
+    this.lost = true;
+    for (const listener of this.lostListeners) listener();
+  }
+}
+
 class FakeSink implements ClientSink {
   readonly output: string[] = [];
   accepting = true;
   pending = 0;
   endedWith: { exit: SessionExit; reset: string } | undefined;
+  readonly wantsReset = true;
   private drained: (() => void)[] = [];
 
   constructor(
@@ -76,12 +116,42 @@ function sinkOf(isTerminal = true, catchUp = false): FakeSink {
   return new FakeSink(isTerminal, catchUp);
 }
 
+/** Models made by a session's clients, so tests can see when one runs. */
+function modelCounter() {
+  const made: InlineScreenModel[] = [];
+  const closed = new Set<InlineScreenModel>();
+  const create = (cols: number, rows: number): ScreenModel => {
+    const model = new InlineScreenModel(cols, rows);
+    made.push(model);
+    const close = model.close.bind(model);
+    model.close = () => {
+      closed.add(model);
+      close();
+    };
+    return model;
+  };
+  return { create, made, open: () => made.filter((m) => !closed.has(m)).length };
+}
+
+/** A session without output history: its model runs all the time. */
 function hub(size: TerminalSize = { cols: 100, rows: 30 }) {
   const child = new FakeChild();
-  const model = new InlineScreenModel(size.cols, size.rows);
-  const clients = new SessionClients(child, model, size);
-  return { child, model, clients };
+  const models = modelCounter();
+  const clients = new SessionClients(child, models.create, size);
+  return { child, models, clients };
 }
+
+/** A session with output history: a model runs only while no terminal is attached. */
+function recordedHub(size: TerminalSize = { cols: 100, rows: 30 }, keep = Number.POSITIVE_INFINITY) {
+  const child = new FakeChild();
+  const history = new MemoryHistory(size, keep);
+  child.history = history;
+  const models = modelCounter();
+  const clients = new SessionClients(child, models.create, size, history);
+  return { child, models, clients, history };
+}
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('SessionClients', () => {
   test('every client gets the output and every client can type', async () => {
@@ -229,5 +299,116 @@ describe('SessionClients', () => {
       assert.ok(sink.endedWith?.reset.includes('\x1b[?2004l'));
     }
     assert.equal(clients.count, 0);
+  });
+});
+
+describe('SessionClients with output history: the screen model runs only when needed', () => {
+  test('with the start terminal attached no model runs; an attaching terminal gets the screen rebuilt from the history', async () => {
+    const { child, clients, models } = recordedHub({ cols: 40, rows: 5 });
+    const start = sinkOf();
+    clients.join(start, { cols: 40, rows: 5 });
+    clients.noteLocalOutput('csm: session 1234\r\n');
+    child.emit('\x1b[?2004hfirst line\r\nsecond');
+    await nextTurn();
+    assert.equal(models.made.length, 0);
+    assert.equal(clients.modelRunning, false);
+
+    const attached = sinkOf(true, true);
+    const attaching = clients.attach(attached, { cols: 40, rows: 5 });
+    child.emit(' live');
+    const client = await attaching;
+    const screen = attached.output[0] ?? '';
+    assert.ok(screen.includes('csm: session 1234'), 'the id line the start terminal shows');
+    assert.ok(screen.includes('first line') && screen.includes('second'));
+    assert.ok(!screen.includes('live'));
+    assert.ok(screen.includes('\x1b[?2004h'), 'the modes the child set');
+    assert.equal(attached.output[1], ' live');
+    // The model built for the snapshot is gone again.
+    assert.equal(models.open(), 0);
+    assert.equal(clients.modelRunning, false);
+
+    const reset = await client.leave();
+    assert.ok(reset.includes('\x1b[?2004l'));
+    assert.equal(models.open(), 0);
+  });
+
+  test('the rebuilt screen is the one a model that ran all along shows, sizes and all', async () => {
+    const script = (child: FakeChild, clients: SessionClients) => {
+      clients.noteLocalOutput('id line\r\n');
+      child.emit('\x1b[31mred\x1b[0m and a long line that wraps at forty columns for sure\r\n');
+      child.resize(30, 6);
+      child.emit('\x1b[2J\x1b[Hredrawn at 30x6\r\n\x1b[?25l\x1b[3;4H');
+    };
+    const recorded = recordedHub({ cols: 40, rows: 5 });
+    recorded.clients.join(sinkOf(), { cols: 40, rows: 5 });
+    const always = hub({ cols: 40, rows: 5 });
+    always.clients.join(sinkOf(), { cols: 40, rows: 5 });
+    script(recorded.child, recorded.clients);
+    script(always.child, always.clients);
+    const [a, b] = [sinkOf(true, true), sinkOf(true, true)];
+    await recorded.clients.attach(a, { cols: 30, rows: 6 });
+    await always.clients.attach(b, { cols: 30, rows: 6 });
+    assert.equal(a.output[0], b.output[0]);
+    assert.ok(a.output[0]?.includes('redrawn at 30x6'));
+  });
+
+  test('without a terminal a live model answers queries; attaching stops it, the last terminal leaving starts it again', async () => {
+    const { child, clients, models } = recordedHub();
+    await nextTurn();
+    assert.equal(clients.modelRunning, true);
+    child.emit('\x1b[c');
+    await waitFor('the host to answer', () => child.written.length > 0);
+    assert.deepEqual(child.written, ['\x1b[?1;2c']);
+
+    const b = await clients.attach(sinkOf(true, true), { cols: 100, rows: 30 });
+    assert.equal(clients.modelRunning, false);
+    await waitFor('the live model to close', () => models.open() === 0);
+    child.emit('\x1b[5n');
+    await b.leave();
+    assert.equal(clients.modelRunning, true);
+    // The new model was seeded with both questions: the first was answered
+    // already and the attached terminal saw the second, so it answers neither.
+    child.emit('\x1b[c');
+    await waitFor('the host to answer the new question', () => child.written.length > 1);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.deepEqual(child.written, ['\x1b[?1;2c', '\x1b[?1;2c']);
+    await clients.end({ exitCode: 0, signal: undefined });
+    await waitFor('every model to close', () => models.open() === 0);
+  });
+
+  test('a question asked before the host decided who answers is still answered, once', async () => {
+    const { child, clients } = recordedHub();
+    child.emit('\x1b[c');
+    await waitFor('the host to answer', () => child.written.length > 0);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.deepEqual(child.written, ['\x1b[?1;2c']);
+    await clients.end({ exitCode: 0, signal: undefined });
+  });
+
+  test('a history cut at its cap rebuilds what it still holds, at the size it was written for', async () => {
+    const { child, clients } = recordedHub({ cols: 20, rows: 4 }, 64);
+    clients.join(sinkOf(), { cols: 20, rows: 4 });
+    clients.noteLocalOutput('id line gone\r\n');
+    child.emit('x'.repeat(500));
+    child.emit('\x1b[2J\x1b[Hkept');
+    const attached = sinkOf(true, true);
+    await clients.attach(attached, { cols: 20, rows: 4 });
+    assert.ok(attached.output[0]?.includes('kept'));
+    assert.ok(!attached.output[0]?.includes('id line gone'));
+  });
+
+  test('when the history is lost a live model runs from then on', async () => {
+    const { child, clients, history } = recordedHub();
+    clients.join(sinkOf(), { cols: 100, rows: 30 });
+    await nextTurn();
+    assert.equal(clients.modelRunning, false);
+    history.lose();
+    assert.equal(clients.modelRunning, true);
+    child.emit('after the loss');
+    const attached = sinkOf(true, true);
+    await clients.attach(attached, { cols: 100, rows: 30 });
+    assert.ok(attached.output[0]?.includes('after the loss'));
+    assert.equal(clients.modelRunning, true);
+    await clients.end({ exitCode: 0, signal: undefined });
   });
 });
