@@ -56,6 +56,8 @@ export class ActivityTracker implements ScanSink {
   private rows: number;
   /** The time of the chunk being scanned, so that events need no clock call of their own. */
   private chunkAt = 0;
+  /** Told when the child asks its terminal a question (session-screen.ts starts a model to answer). */
+  onQuery: (() => void) | undefined;
 
   constructor(
     private readonly clock: () => number,
@@ -122,6 +124,10 @@ export class ActivityTracker implements ScanSink {
   reset(): void {
     this.applicationCursor = false;
     this.bracketedPaste = false;
+  }
+
+  query(): void {
+    this.onQuery?.();
   }
 }
 

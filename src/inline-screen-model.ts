@@ -25,6 +25,10 @@ export class InlineScreenModel implements ScreenModel {
     this.backlog.onDrain(listener);
   }
 
+  endWrite(): void {
+    // Every feed is a write of its own here.
+  }
+
   resize(cols: number, rows: number): void {
     void this.state.resize(cols, rows);
   }

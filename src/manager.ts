@@ -251,7 +251,7 @@ export class SessionManager {
       tty: child.tty,
       socketPath,
     };
-    const clients = new SessionClients(child, screenModel, { cols: options.cols, rows: options.rows }, observer?.history);
+    const clients = new SessionClients(child, screenModel, { cols: options.cols, rows: options.rows }, observer?.observedOutput);
     // From here on, a host that dies takes its session with it.
     const guardian = startGuardian(record, this.deps.paths);
     const ended = this.watchExit(session, record, child, control, guardian, clients, observer, warn);

@@ -16,6 +16,12 @@ export interface ScreenModel {
   /** Feeds output; false means the model is behind and the caller should stop reading until `onDrain`. */
   feed(chunk: Buffer): boolean;
   onDrain(listener: () => void): void;
+  /**
+   * Ends the current write: the position given with an answer is the end of
+   * the write that held the question, and output fed in one event-loop turn
+   * is otherwise one write.
+   */
+  endWrite(): void;
   resize(cols: number, rows: number): void;
   /** The screen (and by default the scrollback) for a terminal that shows nothing yet. */
   snapshot(options?: { scrollback: boolean }): Promise<string>;
@@ -103,6 +109,10 @@ export class WorkerScreenModel implements ScreenModel {
 
   onDrain(listener: () => void): void {
     this.backlog.onDrain(listener);
+  }
+
+  endWrite(): void {
+    this.flush();
   }
 
   resize(cols: number, rows: number): void {

@@ -12,7 +12,7 @@
 //   screen once it catches up, as tmux does.
 import type { SessionExit } from './control-protocol.js';
 import type { SessionProcess } from './pty.js';
-import { type OutputHistory, type ScreenModelFactory, SessionScreen, type TerminalSize } from './session-screen.js';
+import { type ObservedOutput, type ScreenModelFactory, SessionScreen, type TerminalSize } from './session-screen.js';
 import { splitInput } from './terminal-answers.js';
 
 export type { TerminalSize };
@@ -102,7 +102,7 @@ export class SessionClients {
     private readonly child: SessionProcess,
     createModel: ScreenModelFactory,
     size: TerminalSize,
-    history?: OutputHistory,
+    history?: ObservedOutput,
   ) {
     this.size = size;
     this.screen = new SessionScreen(createModel, size, history, {

@@ -7,7 +7,7 @@
 import { type ActivitySnapshot, ActivityTracker } from './activity.js';
 import { OutputRecorder } from './output-recorder.js';
 import type { SessionProcess } from './pty.js';
-import type { OutputHistory } from './session-screen.js';
+import type { ObservedOutput } from './session-screen.js';
 
 export interface ObserverOptions {
   readonly clock: () => number;
@@ -25,9 +25,13 @@ export class SessionObserver {
   private readonly recorder: OutputRecorder | undefined;
   private readonly listeners = new Set<OutputListener>();
   private readonly lostListeners: (() => void)[] = [];
+  private readonly queryListeners: (() => void)[] = [];
 
   constructor(options: ObserverOptions) {
     this.activity = new ActivityTracker(options.clock, options);
+    this.activity.onQuery = () => {
+      for (const listener of this.queryListeners) listener();
+    };
     this.recorder =
       options.log === undefined
         ? undefined
@@ -42,13 +46,14 @@ export class SessionObserver {
           });
   }
 
-  /** The recorded output, for rebuilding the screen on demand; undefined when nothing is recorded. */
-  get history(): OutputHistory | undefined {
+  /** The recorded output and the child's questions, for a model of the screen on demand; undefined when nothing is recorded. */
+  get observedOutput(): ObservedOutput | undefined {
     const recorder = this.recorder;
     if (recorder === undefined || !recorder.recording) return undefined;
     return {
       recorded: () => recorder.recorded(),
       onLost: (listener) => this.lostListeners.push(listener),
+      onQuery: (listener) => this.queryListeners.push(listener),
     };
   }
 

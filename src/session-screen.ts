@@ -13,8 +13,10 @@
 // - while a terminal shows the session, no model runs: a snapshot or a reset
 //   is computed by a model built for the occasion from the history (the
 //   "replay"), which is exact while the history is below its cap;
-// - while no terminal does, a live model runs, seeded from the history, to
-//   answer queries (and it serves snapshots and resets while it runs);
+// - while no terminal does, a live model, seeded from the history, answers
+//   the child's questions: it starts at the first question the output scanner
+//   sees (so a session whose output goes to a pipe and asks nothing never
+//   pays for one), and serves snapshots and resets while it runs;
 // - without a history (recording off, or stopped by an error), the live model
 //   runs all the time, as it did before the history existed.
 import type { SizeChange } from './output-log.js';
@@ -35,11 +37,14 @@ export interface RecordedOutput {
   readonly sizes: readonly SizeChange[];
 }
 
-export interface OutputHistory {
-  /** Undefined when the history cannot be had (recording stopped, files tampered with). */
+/** What the session observer (session-observer.ts) sees of the output. */
+export interface ObservedOutput {
+  /** The history; undefined when it cannot be had (recording stopped, files tampered with). */
   recorded(): RecordedOutput | undefined;
   /** Recording stopped for good: from then on only a live model knows the screen. */
   onLost(listener: () => void): void;
+  /** The child asked its terminal a question (terminal-scanner.ts), in the chunk being passed on. */
+  onQuery(listener: () => void): void;
 }
 
 export type ScreenModelFactory = (cols: number, rows: number) => ScreenModel;
@@ -71,24 +76,34 @@ export class SessionScreen {
   private childBytes = 0;
   /** Bytes of output the session has shown, csm's own included: positions for replies. */
   private fed = 0;
-  /** Up to where a live model has seen the output: its questions had their answer then. */
-  private answeredUntil = 0;
+  /** Where in the output (fed bytes) the last terminal left: questions before were a terminal's to answer. */
+  private unansweredSince = 0;
   private readonly notes: LocalNote[] = [];
   private colours: Partial<ReportedColours> = {};
   private historyLost: boolean;
-  private wantLive = false;
+  /** No terminal is attached to answer the child's questions. */
+  private unanswered = true;
+  /** The child asked a question since a terminal was last attached. */
+  private asked = false;
   private closed = false;
 
   constructor(
     private readonly createModel: ScreenModelFactory,
     private size: TerminalSize,
-    private readonly history: OutputHistory | undefined,
+    private readonly history: ObservedOutput | undefined,
     private readonly hooks: ScreenHooks,
   ) {
     this.historyLost = history === undefined;
     history?.onLost(() => {
       this.historyLost = true;
       this.update();
+    });
+    history?.onQuery(() => {
+      // A question while a terminal is attached is that terminal's to answer.
+      if (this.asked || !this.unanswered) return;
+      this.asked = true;
+      // After the chunk that asks has reached the history: the model's seed then holds the question.
+      queueMicrotask(() => this.update());
     });
     // Without a history, only a model that sees every byte knows the screen.
     this.update();
@@ -120,9 +135,11 @@ export class SessionScreen {
     this.live?.model.setColours(colours);
   }
 
-  /** Whether the host must answer queries itself (no terminal attached): a live model then runs. */
+  /** Whether the host must answer questions itself (no terminal attached): a live model then runs once one is asked. */
   needLive(needed: boolean): void {
-    this.wantLive = needed;
+    if (needed && !this.unanswered) this.unansweredSince = this.fed;
+    this.unanswered = needed;
+    if (!needed) this.asked = false;
     this.update();
   }
 
@@ -149,16 +166,16 @@ export class SessionScreen {
 
   private update(): void {
     if (this.closed) return;
-    const needed = this.wantLive || this.historyLost;
+    const needed = (this.unanswered && this.asked) || this.historyLost;
     if (needed && this.live === undefined) this.startLive();
     else if (!needed && this.live !== undefined) this.retire();
   }
 
   private startLive(): void {
-    const seeded = this.seed();
+    // Questions before were a terminal's (or an earlier live model's while no terminal was attached) to answer.
+    const floor = this.historyLost ? this.fed : this.unansweredSince;
+    const seeded = this.seed(floor);
     const { model, base } = seeded;
-    // Questions up to here were put to an earlier live model (or to a terminal): not answered twice.
-    const floor = this.answeredUntil;
     model.onDrain(() => this.hooks.unblock(model));
     model.onReply((reply, position) => {
       if (base + position > floor) this.hooks.reply(reply, base + position);
@@ -171,7 +188,6 @@ export class SessionScreen {
     const live = this.live;
     if (live === undefined) return;
     this.live = undefined;
-    this.answeredUntil = this.fed;
     // The reset is a barrier: once it is answered, every question fed before it was answered.
     void live.model
       .resetSequence()
@@ -191,9 +207,11 @@ export class SessionScreen {
 
   /**
    * A model fed the output so far: the recorded history with csm's own lines
-   * in their places, each stretch at the size it was written for.
+   * in their places, each stretch at the size it was written for. A write
+   * ends at `split` (a position in the output), so that answers to questions
+   * before it can be told from those after.
    */
-  private seed(): Seeded {
+  private seed(split = Number.POSITIVE_INFINITY): Seeded {
     const recorded = this.historyLost ? undefined : this.history?.recorded();
     const start = recorded?.start ?? this.childBytes;
     const sizes = recorded?.sizes ?? [];
@@ -218,10 +236,21 @@ export class SessionScreen {
       });
     }
     let base = start;
-    for (const note of this.notes) {
-      if (note.at < start) base += note.bytes.length;
-      else events.push({ at: note.at, apply: () => model.feed(note.bytes) });
-    }
+    for (const note of this.notes) if (note.at < start) base += note.bytes.length;
+    let position = base;
+    const feed = (bytes: Buffer) => {
+      const cut = split - position;
+      if (cut > 0 && cut < bytes.length) {
+        model.feed(bytes.subarray(0, cut));
+        model.endWrite();
+        model.feed(bytes.subarray(cut));
+      } else {
+        model.feed(bytes);
+        if (cut === bytes.length) model.endWrite();
+      }
+      position += bytes.length;
+    };
+    for (const note of this.notes) if (note.at >= start) events.push({ at: note.at, apply: () => feed(note.bytes) });
     events.sort((a, b) => a.at - b.at);
     let offset = start;
     let next = 0;
@@ -233,7 +262,7 @@ export class SessionScreen {
       while (from < chunk.length) {
         applyUpTo(offset);
         const until = Math.min(chunk.length, from + ((events[next]?.at ?? Number.POSITIVE_INFINITY) - offset));
-        model.feed(chunk.subarray(from, until));
+        feed(chunk.subarray(from, until));
         offset += until - from;
         from = until;
       }

@@ -1,7 +1,8 @@
 // An incremental scanner for the few terminal escapes csm cares about in a
 // session's output: the bell, desktop notifications (OSC 9, OSC 99, OSC 777),
-// the window title (OSC 0/2) and the modes that change what input should look
-// like (DECCKM ?1, bracketed paste ?2004). It follows the VT500 parser's states
+// the window title (OSC 0/2), the modes that change what input should look
+// like (DECCKM ?1, bracketed paste ?2004), and questions to the terminal that
+// the child waits to have answered (session-screen.ts). It follows the VT500 parser's states
 // (as xterm.js does) only as far as needed to never mistake the BEL ending an
 // OSC for a bell, and keeps its state between chunks, so an escape split
 // across reads is seen exactly once. No timers, no allocation on plain text:
@@ -17,6 +18,13 @@ export interface ScanSink {
   mode(mode: number, on: boolean): void;
   /** RIS (ESC c): the terminal was reset, every mode back to its default. */
   reset(): void;
+  /**
+   * The child asked the terminal something: device attributes, status or
+   * cursor position, a mode's state, the window size, colours, kitty keyboard
+   * flags, or any DCS (DECRQSS, XTGETTCAP). Generous: a rare false alarm only
+   * costs the host a model it did not need.
+   */
+  query(): void;
 }
 
 enum State {
@@ -49,6 +57,10 @@ export class TerminalScanner {
   private csiPrivate = false;
   /** CSI: a marker other than '?' or an intermediate byte: not a mode change. */
   private csiOther = false;
+  /** CSI: the private marker ('<', '=', '>' or '?') it began with, or 0. */
+  private csiMarker = 0;
+  /** CSI: the last intermediate byte (0x20–0x2f), or 0. */
+  private csiIntermediate = 0;
   private csiStarted = false;
   private param = 0;
   private readonly params: number[] = [];
@@ -111,6 +123,8 @@ export class TerminalScanner {
     this.state = State.Csi;
     this.csiPrivate = false;
     this.csiOther = false;
+    this.csiMarker = 0;
+    this.csiIntermediate = 0;
     this.csiStarted = false;
     this.param = 0;
     this.params.length = 0;
@@ -126,6 +140,8 @@ export class TerminalScanner {
         if (this.csiPrivate && !this.csiOther && (byte === 0x68 || byte === 0x6c)) {
           if (this.params.length < MAX_PRIVATE_PARAMS) this.params.push(this.param);
           for (const mode of this.params) this.sink.mode(mode, byte === 0x68);
+        } else if (this.isQuery(byte)) {
+          this.sink.query();
         }
         return i + 1;
       }
@@ -136,7 +152,10 @@ export class TerminalScanner {
         this.param = 0;
       } else if (byte === 0x3f && !this.csiStarted) {
         this.csiPrivate = true;
+        this.csiMarker = byte;
       } else if (byte >= 0x20 && byte <= 0x3f) {
+        if (byte >= 0x3c && !this.csiStarted) this.csiMarker = byte;
+        else if (byte <= 0x2f) this.csiIntermediate = byte;
         // Another marker (< = >), a colon, or an intermediate byte: not a DEC mode change.
         this.csiOther = true;
       } else {
@@ -147,6 +166,29 @@ export class TerminalScanner {
       this.csiStarted = true;
     }
     return n;
+  }
+
+  /** Whether the CSI ending in `final` asks the terminal for an answer. */
+  private isQuery(final: number): boolean {
+    switch (final) {
+      case 0x63: // c: DA1, DA2 (>), DA3 (=)
+        return this.csiIntermediate === 0;
+      case 0x6e: // n: DSR, cursor position (6n, ?6n)
+        return this.csiMarker === 0 || this.csiMarker === 0x3f;
+      case 0x70: // p with $: DECRQM, ANSI or DEC private
+        return this.csiIntermediate === 0x24;
+      case 0x71: // q with >: XTVERSION
+        return this.csiMarker === 0x3e;
+      case 0x75: // u with ?: kitty keyboard flags
+        return this.csiMarker === 0x3f;
+      case 0x74: {
+        // t: window reports (11, 13–21); 22/23 (title stack) and resizes are not questions.
+        const first = this.params.length > 0 ? this.params[0] : this.param;
+        return this.csiMarker === 0 && first !== undefined && first >= 11 && first <= 21 && first !== 12 && first !== 17;
+      }
+      default:
+        return false;
+    }
   }
 
   private step(byte: number): void {
@@ -176,6 +218,9 @@ export class TerminalScanner {
         this.oscLength = 0;
         return;
       case 0x50: // P: DCS
+        this.state = State.String;
+        this.sink.query();
+        return;
       case 0x58: // X: SOS
       case 0x5e: // ^: PM
       case 0x5f: // _: APC
@@ -220,6 +265,8 @@ export class TerminalScanner {
     const semicolon = text.indexOf(';');
     const command = semicolon === -1 ? text : text.slice(0, semicolon);
     const rest = semicolon === -1 ? '' : text.slice(semicolon + 1);
+    // OSC 4/10/11/12/… with "?" for a value: a colour question.
+    if (/(?:^|;)\?(?:;|$)/.test(rest)) this.sink.query();
     switch (command) {
       case '0':
       case '2':

@@ -5,7 +5,8 @@ import { InlineScreenModel } from '../../src/inline-screen-model.js';
 import type { SessionProcess } from '../../src/pty.js';
 import type { ScreenModel } from '../../src/screen-model.js';
 import { CLIENT_LAG_BYTES, type ClientSink, SessionClients, type TerminalSize } from '../../src/session-clients.js';
-import type { OutputHistory, RecordedOutput } from '../../src/session-screen.js';
+import type { ObservedOutput, RecordedOutput } from '../../src/session-screen.js';
+import { TerminalScanner } from '../../src/terminal-scanner.js';
 import { waitFor } from './support.js';
 
 /** A PTY child that only records what the host does to it. */
@@ -45,12 +46,22 @@ class FakeChild implements SessionProcess {
 }
 
 /** An output history kept in memory, optionally keeping only the last `keep` bytes (as a rotated log does). */
-class MemoryHistory implements OutputHistory {
+class MemoryHistory implements ObservedOutput {
   readonly sizes: { offset: number; cols: number; rows: number }[];
   private bytes = Buffer.alloc(0);
   end = 0;
   lost = false;
   private readonly lostListeners: (() => void)[] = [];
+  private readonly queryListeners: (() => void)[] = [];
+  private readonly scanner = new TerminalScanner({
+    notification: () => undefined,
+    title: () => undefined,
+    mode: () => undefined,
+    reset: () => undefined,
+    query: () => {
+      for (const listener of this.queryListeners) listener();
+    },
+  });
 
   constructor(
     size: TerminalSize,
@@ -59,6 +70,7 @@ class MemoryHistory implements OutputHistory {
     this.sizes = [{ offset: 0, ...size }];
   }
   append(data: Buffer): void {
+    this.scanner.scan(data);
     this.bytes = Buffer.concat([this.bytes, data]);
     this.end += data.length;
     if (this.bytes.length > this.keep) this.bytes = this.bytes.subarray(this.bytes.length - this.keep);
@@ -69,6 +81,9 @@ class MemoryHistory implements OutputHistory {
   }
   onLost(listener: () => void): void {
     this.lostListeners.push(listener);
+  }
+  onQuery(listener: () => void): void {
+    this.queryListeners.push(listener);
   }
   lose(): void {
     this.lost = true;
@@ -352,10 +367,11 @@ describe('SessionClients with output history: the screen model runs only when ne
     assert.ok(a.output[0]?.includes('redrawn at 30x6'));
   });
 
-  test('without a terminal a live model answers queries; attaching stops it, the last terminal leaving starts it again', async () => {
+  test('without a terminal a live model answers queries from the first one; attaching stops it, the next question after the last terminal left starts it again', async () => {
     const { child, clients, models } = recordedHub();
+    child.emit('output that asks nothing');
     await nextTurn();
-    assert.equal(clients.modelRunning, true);
+    assert.equal(clients.modelRunning, false);
     child.emit('\x1b[c');
     await waitFor('the host to answer', () => child.written.length > 0);
     assert.deepEqual(child.written, ['\x1b[?1;2c']);
@@ -365,7 +381,7 @@ describe('SessionClients with output history: the screen model runs only when ne
     await waitFor('the live model to close', () => models.open() === 0);
     child.emit('\x1b[5n');
     await b.leave();
-    assert.equal(clients.modelRunning, true);
+    assert.equal(clients.modelRunning, false);
     // The new model was seeded with both questions: the first was answered
     // already and the attached terminal saw the second, so it answers neither.
     child.emit('\x1b[c');

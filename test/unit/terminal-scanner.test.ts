@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type NotificationKind, type ScanSink, TerminalScanner } from '../../src/terminal-scanner.js';
 
-type Event = ['notification', NotificationKind, string] | ['title', string] | ['mode', number, boolean] | ['reset'];
+type Event = ['notification', NotificationKind, string] | ['title', string] | ['mode', number, boolean] | ['reset'] | ['query'];
 
 function recorder(): { sink: ScanSink; events: Event[] } {
   const events: Event[] = [];
@@ -13,6 +13,7 @@ function recorder(): { sink: ScanSink; events: Event[] } {
       title: (text) => events.push(['title', text]),
       mode: (mode, on) => events.push(['mode', mode, on]),
       reset: () => events.push(['reset']),
+      query: () => events.push(['query']),
     },
   };
 }
@@ -71,8 +72,8 @@ test('OSC 777 notify is a notification; other OSC 777 commands are not', () => {
   assert.deepEqual(scanAllWays('\x1b]777;preexec\x07'), []);
 });
 
-test('other OSCs (colours, hyperlinks, cwd) are ignored', () => {
-  assert.deepEqual(scanAllWays('\x1b]8;;https://example.com\x07link\x1b]8;;\x07\x1b]7;file:///tmp\x07\x1b]10;?\x07'), []);
+test('other OSCs (colours set, hyperlinks, cwd) are ignored', () => {
+  assert.deepEqual(scanAllWays('\x1b]8;;https://example.com\x07link\x1b]8;;\x07\x1b]7;file:///tmp\x07\x1b]10;#ffffff\x07'), []);
 });
 
 test('DEC private modes are reported, several in one sequence too', () => {
@@ -94,7 +95,8 @@ test('RIS (ESC c) is a reset', () => {
 });
 
 test('a BEL inside DCS, APC and PM strings is not a bell', () => {
-  assert.deepEqual(scanAllWays('\x1bPq#0;2;0;0;0\x07#1\x1b\\\x1b_Gf=100;\x07AAAA\x1b\\\x1b^pm\x07\x1b\\'), []);
+  // The DCS counts as a possible question (see the questions test), never as a bell.
+  assert.deepEqual(scanAllWays('\x1bPq#0;2;0;0;0\x07#1\x1b\\\x1b_Gf=100;\x07AAAA\x1b\\\x1b^pm\x07\x1b\\'), [['query']]);
 });
 
 test('an ESC inside an OSC ends it and starts a new escape', () => {
@@ -119,4 +121,46 @@ test('an OSC longer than the limit is cut, not buffered without bound', () => {
   assert.equal(events.length, 1);
   const [event] = events;
   assert.ok(event !== undefined && event[0] === 'title' && event[1].length < 5000);
+});
+
+test('questions to the terminal are seen, whole or split, and look-alikes that ask nothing are not', () => {
+  const questions = [
+    '\x1b[c',
+    '\x1b[0c',
+    '\x1b[>c',
+    '\x1b[>0c',
+    '\x1b[=c',
+    '\x1b[5n',
+    '\x1b[6n',
+    '\x1b[?6n',
+    '\x1b[?2004$p',
+    '\x1b[4$p',
+    '\x1b[>q',
+    '\x1b[>0q',
+    '\x1b[?u',
+    '\x1b[18t',
+    '\x1b[14t',
+    '\x1b]11;?\x07',
+    '\x1b]10;?\x1b\\',
+    '\x1b]4;1;?\x07',
+    '\x1bP$qm\x1b\\',
+    '\x1bP+q544e\x1b\\',
+  ];
+  for (const question of questions) assert.deepEqual(scanAllWays(`before${question}after`), [['query']], JSON.stringify(question));
+  const statements = [
+    '\x1b[2 q',
+    '\x1b[22;0t',
+    '\x1b[23;0t',
+    '\x1b[8;24;80t',
+    '\x1b[>1u',
+    '\x1b[<u',
+    '\x1b[=1;1u',
+    '\x1b[1m',
+    '\x1b]11;rgb:0/0/0\x07',
+    '\x1b[!p',
+  ];
+  for (const statement of statements) {
+    const events = scanAllWays(`before${statement}after`).filter(([kind]) => kind === 'query');
+    assert.deepEqual(events, [], JSON.stringify(statement));
+  }
 });
