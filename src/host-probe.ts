@@ -6,14 +6,24 @@
 // hung host costs `list` at most PROBE_MS in all, however many sessions there
 // are, and never a hang. One round trip per host: the ping (is it the host of
 // this very session?) and the status request go out in one write.
+//
+// Most hosts are not asked at all: asking wakes every host, and on a machine
+// with few cores 100 of them cost `list` over 100 ms. A host whose process is
+// running or waiting for work (not stopped, not stuck in the kernel), whose
+// socket is in place and who keeps its status file (status-file.ts) is taken
+// at its word. The price: a host that spins in a loop or deadlocks while its
+// process looks healthy is listed as running with its last status, not as
+// (not responding); `csm stop` still ends it (it signals a host that does not
+// answer). Where there is no /proc (macOS), every host is asked.
 import { lstatSync } from 'node:fs';
 import type { ActivitySnapshot } from './activity.js';
 import { request } from './control-client.js';
 import { type ControlReply, PROTOCOL_VERSION } from './control-protocol.js';
 import type { ListedSession, ListResult } from './manager.js';
 import { type CsmPaths, recordPathFor } from './paths.js';
-import { isSameProcess } from './process-info.js';
+import { isSameProcess, processState } from './process-info.js';
 import { shortId } from './session.js';
+import { readStatusFile, statusPathFor } from './status-file.js';
 
 /** A healthy host answers a ping in well under a millisecond; a loaded machine may need a few hundred. */
 export const PROBE_MS = 500;
@@ -58,6 +68,8 @@ async function probe(session: ListedSession, paths: CsmPaths, timeoutMs: number)
   const { record } = session;
   // Orphans have no host to ask; a session hosted by this process is answered by this very code.
   if (session.state !== 'running' || record.hostPid === process.pid) return session;
+  const written = writtenActivity(session, paths);
+  if (written !== undefined) return { ...session, activity: written };
   let replies = 0;
   const outcome = await request(
     record.socketPath,
@@ -79,6 +91,22 @@ async function probe(session: ListedSession, paths: CsmPaths, timeoutMs: number)
     return undefined;
   }
   return { record, state: 'unresponsive' };
+}
+
+/** What the host last wrote, when nothing suggests it stopped answering; undefined means: ask it. */
+function writtenActivity({ record }: ListedSession, paths: CsmPaths): ActivitySnapshot | undefined {
+  const state = processState(record.hostPid);
+  if (state !== 'R' && state !== 'S') return undefined;
+  if (!isSocket(record.socketPath)) return undefined;
+  return readStatusFile(statusPathFor(paths, record.id));
+}
+
+function isSocket(path: string): boolean {
+  try {
+    return lstatSync(path).isSocket();
+  } catch {
+    return false; // gone, or not reachable: asking will tell
+  }
 }
 
 /** The answer to the status request: the host's activity, or its reason for having none. */

@@ -3,10 +3,13 @@
 // activity tracker before anyone else sees it, and every input (the user's
 // terminal, `csm send`, library writes) reaches the tracker, whoever writes.
 // Per chunk this costs a clock read, an escape scan and an array push: the
-// writing to disk happens later, batched (output-recorder.ts).
+// writing to disk happens later, batched (output-recorder.ts), and so does
+// the status file that `csm list` reads (status-file.ts).
+import { join } from 'node:path';
 import { type ActivitySnapshot, ActivityTracker } from './activity.js';
 import { OutputRecorder } from './output-recorder.js';
 import type { SessionProcess } from './pty.js';
+import { STATUS_FILE, StatusFile } from './status-file.js';
 
 export interface ObserverOptions {
   readonly clock: () => number;
@@ -22,6 +25,7 @@ export type OutputListener = (data: Buffer) => void;
 export class SessionObserver {
   readonly activity: ActivityTracker;
   private readonly recorder: OutputRecorder | undefined;
+  private readonly status: StatusFile | undefined;
   private readonly listeners = new Set<OutputListener>();
 
   constructor(options: ObserverOptions) {
@@ -30,6 +34,9 @@ export class SessionObserver {
       options.log === undefined
         ? undefined
         : OutputRecorder.open({ ...options.log, cols: options.cols, rows: options.rows, onStop: options.onWarning });
+    // After the recorder, which creates the directory.
+    this.status =
+      options.log === undefined ? undefined : new StatusFile(join(options.log.dir, STATUS_FILE), () => this.snapshot(), options.clock);
   }
 
   /** The child as everyone else should see it: observed on the way in and out. */
@@ -53,7 +60,9 @@ export class SessionObserver {
   }
 
   input(data: Buffer | string): void {
+    const needed = this.activity.needsInput;
     this.activity.input(data);
+    this.status?.changed(this.activity.needsInput !== needed);
   }
 
   resize(cols: number, rows: number): void {
@@ -63,12 +72,15 @@ export class SessionObserver {
 
   /** Writes out the rest of the history; subscribers hear nothing more. */
   async close(): Promise<void> {
+    this.status?.close();
     this.listeners.clear();
     await this.recorder?.close();
   }
 
   private output(chunk: Buffer): void {
+    const needed = this.activity.needsInput;
     this.activity.output(chunk);
+    this.status?.changed(this.activity.needsInput !== needed);
     this.recorder?.append(chunk);
     for (const listener of this.listeners) listener(chunk);
   }
