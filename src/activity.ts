@@ -87,6 +87,11 @@ export class ActivityTracker implements ScanSink {
     }
   }
 
+  /** A bell or notification waits for an answer: the status is "needs input". */
+  get needsInput(): boolean {
+    return this.attention !== undefined;
+  }
+
   /** When the last output arrived (clock ms), for callers that poll it often. */
   lastOutputTime(): number | undefined {
     return this.lastOutputAt;

@@ -19,12 +19,13 @@ export interface RequestTimeouts {
 }
 
 /**
- * Sends one request and collects replies until `isFinal` says so, the host
- * closes the connection, or a timeout passes.
+ * Sends one request (or several in one write, answered in order) and
+ * collects replies until `isFinal` says so, the host closes the connection,
+ * or a timeout passes.
  */
 export function request(
   socketPath: string,
-  message: ControlRequest,
+  message: ControlRequest | readonly ControlRequest[],
   timeouts: RequestTimeouts,
   isFinal: (reply: ControlReply) => boolean,
 ): Promise<ControlOutcome> {
@@ -43,7 +44,8 @@ export function request(
     };
     const timer = setTimeout(() => finish({ kind: 'timeout', replies }), timeouts.totalMs);
     const firstReplyTimer = setTimeout(() => finish({ kind: 'timeout', replies }), timeouts.firstReplyMs);
-    socket.on('connect', () => socket.write(encode(message)));
+    const text = 'op' in message ? encode(message) : message.map(encode).join('');
+    socket.on('connect', () => socket.write(text));
     socket.on('data', (chunk) => {
       for (const line of lines.push(chunk) ?? []) {
         let reply: ControlReply;

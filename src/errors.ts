@@ -1,6 +1,10 @@
 // One error vocabulary for the whole tool. Every expected failure is a
 // CsmError with a stable `code` (for scripts and tests) and the exit code the
 // CLI turns it into; only main() catches and prints them.
+import { sourceMappedStack } from './source-stack.js';
+
+/** EX_SOFTWARE from sysexits.h: an internal error. */
+const BUG_EXIT_CODE = 70;
 
 export const ExitCode = {
   ok: 0,
@@ -117,4 +121,36 @@ export class AttachError extends CsmError {
   constructor(message: string) {
     super('attach-lost', message, ExitCode.failure);
   }
+}
+
+/**
+ * The exit code for an error that reached main(), after printing what the
+ * user should see: expected failures (CsmError, commander's usage errors)
+ * one line, anything else (a bug) its stack.
+ */
+export function exitCodeFor(error: unknown, stderr: NodeJS.WritableStream): number {
+  if (isCommanderError(error)) {
+    // Commander already printed the message (see configureOutput in cli.ts).
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
+      return ExitCode.ok;
+    }
+    return ExitCode.usage;
+  }
+  if (error instanceof CsmError) {
+    stderr.write(`csm: ${error.message}\n`);
+    return error.exitCode;
+  }
+  const detail = error instanceof Error ? (error.stack === undefined ? error.message : sourceMappedStack(error.stack)) : String(error);
+  stderr.write(`csm: internal error (this is a bug, please report it):\n${detail}\n`);
+  return BUG_EXIT_CODE;
+}
+
+/** Commander's errors, known by their name so that main need not import commander. */
+function isCommanderError(error: unknown): error is Error & { code: string } {
+  return (
+    error instanceof Error &&
+    (error.name === 'CommanderError' || error.name === 'InvalidArgumentError') &&
+    'code' in error &&
+    typeof error.code === 'string'
+  );
 }

@@ -13,7 +13,7 @@ import type { CsmPaths } from './paths.js';
 import { describeErrno, ensurePrivateDir } from './private-dir.js';
 import { readPrivateFile, writePrivateFile } from './private-file.js';
 import { unlinkQuietly } from './registry.js';
-import { isSessionId, parseRecord, type SessionRecord } from './session.js';
+import { isSessionId, newestFirst, parseRecord, type SessionRecord } from './session.js';
 
 /** History entries are live records plus a few fields: a few hundred bytes. */
 const MAX_ENTRY_BYTES = 64 * 1024;
@@ -92,7 +92,7 @@ export class History {
       else if (entry.id !== match[1]) warnings.push(`skipping ${path}: its id ${entry.id} does not match the file name`);
       else records.push(entry);
     }
-    records.sort((a, b) => b.endedAt.localeCompare(a.endedAt));
+    records.sort((a, b) => newestFirst(a.endedAt, b.endedAt));
     return { records, warnings };
   }
 

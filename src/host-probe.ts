@@ -1,28 +1,55 @@
-// Asking each session's host whether it still answers. A host whose process
-// exists can still be useless: stopped with SIGSTOP (or Ctrl-Z where it
-// runs), deadlocked, or stuck in the kernel. `list` used to check only that
-// the host process existed, so such a session showed as running. Every host
-// is pinged at once with a short bound, so a hung host costs `list` at most
-// PROBE_MS in all, however many sessions there are, and never a hang.
+// Asking each session's host whether it still answers, and what its session
+// is doing. A host whose process exists can still be useless: stopped with
+// SIGSTOP (or Ctrl-Z where it runs), deadlocked, or stuck in the kernel.
+// `list` used to check only that the host process existed, so such a session
+// showed as running. Every host is asked at once with a short bound, so a
+// hung host costs `list` at most PROBE_MS in all, however many sessions there
+// are, and never a hang. One round trip per host: the ping (is it the host of
+// this very session?) and the status request go out in one write.
+//
+// Most hosts are not asked at all: asking wakes every host, and on a machine
+// with few cores 100 of them cost `list` over 100 ms. A host whose process is
+// running or waiting for work (not stopped, not stuck in the kernel), whose
+// socket is in place and who keeps its status file (status-file.ts) is taken
+// at its word. The price: a host that spins in a loop or deadlocks while its
+// process looks healthy is listed as running with its last status, not as
+// (not responding); `csm stop` still ends it (it signals a host that does not
+// answer). Where there is no /proc (macOS), every host is asked.
 import { lstatSync } from 'node:fs';
+import type { ActivitySnapshot } from './activity.js';
 import { request } from './control-client.js';
-import { PROTOCOL_VERSION } from './control-protocol.js';
+import { type ControlReply, PROTOCOL_VERSION } from './control-protocol.js';
 import type { ListedSession, ListResult } from './manager.js';
 import { type CsmPaths, recordPathFor } from './paths.js';
-import { isSameProcess } from './process-info.js';
+import { isSameProcess, processState } from './process-info.js';
 import { shortId } from './session.js';
+import { readStatusFile, statusPathFor } from './status-file.js';
 
 /** A healthy host answers a ping in well under a millisecond; a loaded machine may need a few hundred. */
 export const PROBE_MS = 500;
 
+export interface ProbedSession extends ListedSession {
+  /**
+   * What its host answered to the status request: its activity, or why there
+   * is none (it does not track activity, it is ending). Absent when it was
+   * not asked or did not say.
+   */
+  readonly activity?: ActivitySnapshot | string;
+}
+
+export interface ProbeResult {
+  readonly sessions: ProbedSession[];
+  readonly warnings: string[];
+}
+
 /**
- * Pings the host of every running session; those that do not answer in
+ * Asks the host of every running session; those that do not answer in
  * `timeoutMs` become 'unresponsive', with a warning saying how to end them.
  * A session that ended while it was asked is dropped.
  */
-export async function probeHosts(listed: ListResult, paths: CsmPaths, timeoutMs: number = PROBE_MS): Promise<ListResult> {
+export async function probeHosts(listed: ListResult, paths: CsmPaths, timeoutMs: number = PROBE_MS): Promise<ProbeResult> {
   const probed = await Promise.all(listed.sessions.map((session) => probe(session, paths, timeoutMs)));
-  const sessions: ListedSession[] = [];
+  const sessions: ProbedSession[] = [];
   const warnings = [...listed.warnings];
   for (const session of probed) {
     if (session === undefined) continue;
@@ -37,24 +64,58 @@ export async function probeHosts(listed: ListResult, paths: CsmPaths, timeoutMs:
   return { sessions, warnings };
 }
 
-async function probe(session: ListedSession, paths: CsmPaths, timeoutMs: number): Promise<ListedSession | undefined> {
+async function probe(session: ListedSession, paths: CsmPaths, timeoutMs: number): Promise<ProbedSession | undefined> {
   const { record } = session;
   // Orphans have no host to ask; a session hosted by this process is answered by this very code.
   if (session.state !== 'running' || record.hostPid === process.pid) return session;
+  const written = writtenActivity(session, paths);
+  if (written !== undefined) return { ...session, activity: written };
+  let replies = 0;
   const outcome = await request(
     record.socketPath,
-    { v: PROTOCOL_VERSION, op: 'ping' },
+    [
+      { v: PROTOCOL_VERSION, op: 'ping' },
+      { v: PROTOCOL_VERSION, op: 'status' },
+    ],
     { firstReplyMs: timeoutMs, totalMs: timeoutMs },
-    () => true,
+    () => ++replies === 2,
   );
-  const answered = outcome.kind === 'replies' && outcome.replies.some((r) => r.ok && r.event === 'pong' && r.id === record.id);
-  if (answered) return session;
+  const answers = outcome.kind === 'unreachable' ? [] : outcome.replies;
+  if (answers.some((r) => r.ok && r.event === 'pong' && r.id === record.id)) {
+    const activity = statusAnswer(answers);
+    return activity === undefined ? session : { ...session, activity };
+  }
   // A host removes its record before it closes its socket, and exits a
   // moment later: under load, sessions being stopped showed as unresponsive.
   if (!isSameProcess({ pid: record.hostPid, startTime: record.hostStartTime }) || !exists(recordPathFor(paths, record.id))) {
     return undefined;
   }
   return { record, state: 'unresponsive' };
+}
+
+/** What the host last wrote, when nothing suggests it stopped answering; undefined means: ask it. */
+function writtenActivity({ record }: ListedSession, paths: CsmPaths): ActivitySnapshot | undefined {
+  const state = processState(record.hostPid);
+  if (state !== 'R' && state !== 'S') return undefined;
+  if (!isSocket(record.socketPath)) return undefined;
+  return readStatusFile(statusPathFor(paths, record.id));
+}
+
+function isSocket(path: string): boolean {
+  try {
+    return lstatSync(path).isSocket();
+  } catch {
+    return false; // gone, or not reachable: asking will tell
+  }
+}
+
+/** The answer to the status request: the host's activity, or its reason for having none. */
+function statusAnswer(replies: readonly ControlReply[]): ActivitySnapshot | string | undefined {
+  for (const reply of replies) {
+    if (reply.ok && reply.event === 'status') return reply.activity;
+    if (!reply.ok) return reply.error;
+  }
+  return undefined;
 }
 
 function exists(path: string): boolean {

@@ -1,13 +1,8 @@
-// The one place errors become exit codes. Expected failures (CsmError,
-// commander's usage errors) print one line; anything else is a bug and
-// prints its stack.
-import { CsmError, ExitCode } from './errors.js';
-import { closeHungUpTerminal } from './terminal-link.js';
+// The one place errors become exit codes (exitCodeFor in errors.ts says
+// which). Only the version is imported up front: everything else loads after
+// the `--version` fast path, so that it reads one small file of the bundle
+// (scripts/bundle.mjs) besides this one.
 import { VERSION } from './version.js';
-import { currentDir } from './working-dir.js';
-
-/** EX_SOFTWARE from sysexits.h: an internal error. */
-const BUG_EXIT_CODE = 70;
 
 export async function main(argv: readonly string[]): Promise<void> {
   // Scripts call `csm --version` to probe for csm: answer it without loading
@@ -16,6 +11,11 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.stdout.write(`${VERSION}\n`);
     return;
   }
+  const [{ exitCodeFor }, { closeHungUpTerminal }, { currentDir }] = await Promise.all([
+    import('./errors.js'),
+    import('./terminal-link.js'),
+    import('./working-dir.js'),
+  ]);
   let code: number;
   try {
     const { runCli } = await import('./cli.js');
@@ -31,31 +31,4 @@ export async function main(argv: readonly string[]): Promise<void> {
     closeHungUpTerminal([process.stdin, process.stdout, process.stderr]);
     process.exit(code);
   });
-}
-
-export function exitCodeFor(error: unknown, stderr: NodeJS.WritableStream): number {
-  if (isCommanderError(error)) {
-    // Commander already printed the message (see configureOutput in cli.ts).
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
-      return ExitCode.ok;
-    }
-    return ExitCode.usage;
-  }
-  if (error instanceof CsmError) {
-    stderr.write(`csm: ${error.message}\n`);
-    return error.exitCode;
-  }
-  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  stderr.write(`csm: internal error (this is a bug, please report it):\n${detail}\n`);
-  return BUG_EXIT_CODE;
-}
-
-/** Commander's errors, known by their code so that main need not import commander. */
-function isCommanderError(error: unknown): error is Error & { code: string } {
-  return (
-    error instanceof Error &&
-    (error.name === 'CommanderError' || error.name === 'InvalidArgumentError') &&
-    'code' in error &&
-    typeof error.code === 'string'
-  );
 }

@@ -27,7 +27,7 @@ import { isSameProcess, type ProcessIdentity, sessionMembers, startTimeOf } from
 import type { SessionProcess, SpawnSessionProcess } from './pty.js';
 import { Registry, unlinkQuietly } from './registry.js';
 import type { ScreenModel } from './screen-model.js';
-import { createSession, RECORD_VERSION, type Session, type SessionRecord } from './session.js';
+import { createSession, newestFirst, RECORD_VERSION, type Session, type SessionRecord } from './session.js';
 import { type FoundSession, type ListEndedResult, resumeTarget, SessionCatalog } from './session-catalog.js';
 import type { SessionClients } from './session-clients.js';
 import type { InputClock, SendInput } from './session-input.js';
@@ -287,7 +287,7 @@ export class SessionManager {
       // nothing of the session is left: the record is a ghost.
       this.forget(record);
     }
-    sessions.sort((a, b) => b.record.createdAt.localeCompare(a.record.createdAt));
+    sessions.sort((a, b) => newestFirst(a.record.createdAt, b.record.createdAt));
     return { sessions, warnings };
   }
 

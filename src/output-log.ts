@@ -4,6 +4,7 @@
 //     000000000000.out               raw output bytes, in segments named by
 //     000004194304.out               the byte offset where each starts
 //     sizes.jsonl                    {"offset":0,"cols":80,"rows":24} per resize
+//     status.json                    the live session's activity (status-file.ts)
 //
 // Segments are append-only and never renamed, so a reader following a live
 // session never sees a file change identity under it: the host starts a new

@@ -1,12 +1,11 @@
 // Small files in csm's private directories, written atomically and read
 // without trusting what is there: the same discipline as the registry's
 // records (registry.ts), for files that are not live-session records.
-import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fstatSync, linkSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { errnoCode, StateDirError } from './errors.js';
 import { describeErrno } from './private-dir.js';
-import { unlinkQuietly } from './registry.js';
+import { tempPath, unlinkQuietly } from './registry.js';
 
 /**
  * Writes `text` to `dir/name` through an exclusive temp file and a rename, so
@@ -14,7 +13,7 @@ import { unlinkQuietly } from './registry.js';
  * `replace: false`, an existing file wins and false is returned.
  */
 export function writePrivateFile(dir: string, name: string, text: string, replace = true): boolean {
-  const temp = join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = tempPath(dir, name);
   const target = join(dir, name);
   let fd: number | undefined;
   try {

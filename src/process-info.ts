@@ -85,6 +85,21 @@ export function startTimeOf(pid: number): string | undefined {
   return out.replace(/\s+\S+$/, '');
 }
 
+/**
+ * The process's state letter from proc(5): R running, S waiting (for work,
+ * in epoll), T stopped, D stuck in the kernel, Z exited. Undefined when it is
+ * gone, and on systems without /proc.
+ */
+export function processState(pid: number): string | undefined {
+  if (!isLinux || !Number.isSafeInteger(pid) || pid <= 0) return undefined;
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return text.charAt(text.lastIndexOf(')') + 2) || undefined; // field 3, after the command name
+  } catch {
+    return undefined; // gone
+  }
+}
+
 /** True when `pid` is still the very process the identity was taken from. */
 export function isSameProcess(identity: ProcessIdentity): boolean {
   return startTimeOf(identity.pid) === identity.startTime;

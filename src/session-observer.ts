@@ -3,11 +3,14 @@
 // activity tracker before anyone else sees it, and every input (the user's
 // terminal, `csm send`, library writes) reaches the tracker, whoever writes.
 // Per chunk this costs a clock read, an escape scan and an array push: the
-// writing to disk happens later, batched (output-recorder.ts).
+// writing to disk happens later, batched (output-recorder.ts), and so does
+// the status file that `csm list` reads (status-file.ts).
+import { join } from 'node:path';
 import { type ActivitySnapshot, ActivityTracker } from './activity.js';
 import { OutputRecorder } from './output-recorder.js';
 import type { SessionProcess } from './pty.js';
 import type { ObservedOutput } from './session-screen.js';
+import { STATUS_FILE, StatusFile } from './status-file.js';
 
 export interface ObserverOptions {
   readonly clock: () => number;
@@ -23,6 +26,7 @@ export type OutputListener = (data: Buffer) => void;
 export class SessionObserver {
   readonly activity: ActivityTracker;
   private readonly recorder: OutputRecorder | undefined;
+  private readonly status: StatusFile | undefined;
   private readonly listeners = new Set<OutputListener>();
   private readonly lostListeners: (() => void)[] = [];
   private readonly queryListeners: (() => void)[] = [];
@@ -44,6 +48,9 @@ export class SessionObserver {
               for (const listener of this.lostListeners.splice(0)) listener();
             },
           });
+    // After the recorder, which creates the directory.
+    this.status =
+      options.log === undefined ? undefined : new StatusFile(join(options.log.dir, STATUS_FILE), () => this.snapshot(), options.clock);
   }
 
   /** The recorded output and the child's questions, for a model of the screen on demand; undefined when nothing is recorded. */
@@ -78,7 +85,9 @@ export class SessionObserver {
   }
 
   input(data: Buffer | string): void {
+    const needed = this.activity.needsInput;
     this.activity.input(data);
+    this.status?.changed(this.activity.needsInput !== needed);
   }
 
   resize(cols: number, rows: number): void {
@@ -88,12 +97,15 @@ export class SessionObserver {
 
   /** Writes out the rest of the history; subscribers hear nothing more. */
   async close(): Promise<void> {
+    this.status?.close();
     this.listeners.clear();
     await this.recorder?.close();
   }
 
   private output(chunk: Buffer): void {
+    const needed = this.activity.needsInput;
     this.activity.output(chunk);
+    this.status?.changed(this.activity.needsInput !== needed);
     this.recorder?.append(chunk);
     for (const listener of this.listeners) listener(chunk);
   }

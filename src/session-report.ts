@@ -44,8 +44,13 @@ export async function reportSession(found: FoundSession, sources: ReportSources)
     }
     asked = typeof answer === 'string' ? answer : answer.activity;
   }
-  if (typeof asked === 'string') return { id: record.id, live: true, status: { kind: 'unknown' }, activity: null, note: asked };
-  return { id: record.id, live: true, status: liveStatus(asked, sources.now()), activity: asked, note: null };
+  return liveReport(record.id, asked, sources.now());
+}
+
+/** A live session's report from its activity, or from the reason there is none. */
+export function liveReport(id: string, asked: ActivitySnapshot | string, now: number): StatusReport {
+  if (typeof asked === 'string') return { id, live: true, status: { kind: 'unknown' }, activity: null, note: asked };
+  return { id, live: true, status: liveStatus(asked, now), activity: asked, note: null };
 }
 
 function endedReport(id: string, record: EndedRecord | undefined): StatusReport {

@@ -38,6 +38,15 @@ export function createSession(input: { id: string; workingDir: string; now: Date
   return { id: input.id, workingDir: input.workingDir, createdAt: input.now.toISOString() };
 }
 
+/**
+ * Sort order for RFC 3339 UTC times of one format, newest first. Compared as
+ * strings, which for these is the order of time: localeCompare gave the same
+ * order but its first call sets up ICU collation, 5 ms of every `csm list`.
+ */
+export function newestFirst(a: string, b: string): number {
+  return a < b ? 1 : a > b ? -1 : 0;
+}
+
 export function isSessionId(value: string): boolean {
   return UUID_V4.test(value);
 }

@@ -2,10 +2,11 @@
 // each is doing; with --all, ended sessions from history too.
 import { formatAge, formatTable, tildify } from '../format.js';
 import type { EndedRecord } from '../history.js';
-import { probeHosts } from '../host-probe.js';
+import { type ProbedSession, probeHosts } from '../host-probe.js';
 import { type ListedSession, SessionManager, type SessionState, type StatusReport } from '../manager.js';
 import { resolvePaths } from '../paths.js';
 import { type SessionRecord, shortId } from '../session.js';
+import { liveReport } from '../session-report.js';
 import { endedStatus, formatStatus } from '../status.js';
 import { type CommandContext, say } from './context.js';
 
@@ -19,8 +20,8 @@ export interface ListCommandOptions {
 export async function listCommand(options: ListCommandOptions, ctx: CommandContext): Promise<number> {
   const paths = resolvePaths(ctx.env);
   const manager = new SessionManager({ paths });
-  // Hung hosts (SIGSTOP, deadlock) are found first, all at once and bounded,
-  // so that asking for status below does not wait on them again.
+  // Every host is asked at once, bounded: hung ones (SIGSTOP, deadlock) are
+  // found, and the others say what their session is doing in the same answer.
   const { sessions, warnings } = await probeHosts(manager.listSessions(), paths);
   const ended = options.all ? manager.listEnded() : { sessions: [], warnings: [] };
   for (const warning of new Set([...warnings, ...ended.warnings])) say(ctx, `warning: ${warning}`);
@@ -30,8 +31,7 @@ export async function listCommand(options: ListCommandOptions, ctx: CommandConte
     for (const record of ended.sessions) ctx.stdout.write(`${record.id}\n`);
     return 0;
   }
-  // Every host is asked at once; one that does not answer costs at most STATUS_ANSWER_MS.
-  const reports = await Promise.all(sessions.map((s) => manager.report({ kind: 'live', record: s.record, state: s.state })));
+  const reports = await Promise.all(sessions.map((s) => reportOf(s, manager)));
 
   if (options.json) {
     const rows = [...sessions.map((s, i) => liveJson(s, reports[i])), ...ended.sessions.map(endedJson)];
@@ -62,6 +62,13 @@ export async function listCommand(options: ListCommandOptions, ctx: CommandConte
     ctx.stdout.write(`${formatTable([header, ...live, ...past])}\n`);
   }
   return 0;
+}
+
+/** From what the probe learnt; the rest (orphans, hung hosts, a host that did not say) as any status report. */
+function reportOf(session: ProbedSession, manager: SessionManager): Promise<StatusReport> {
+  const { record, state, activity } = session;
+  if (state === 'running' && activity !== undefined) return Promise.resolve(liveReport(record.id, activity, Date.now()));
+  return manager.report({ kind: 'live', record, state });
 }
 
 /** What the table adds after the directory of a session that is not simply running. */

@@ -4,8 +4,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { describe, type TestContext, test } from 'node:test';
 import { CommanderError } from 'commander';
 import { runCli, VERSION } from '../../src/cli.js';
-import { UsageError } from '../../src/errors.js';
-import { exitCodeFor } from '../../src/main.js';
+import { exitCodeFor, UsageError } from '../../src/errors.js';
 import { tempDir } from './support.js';
 
 interface Run {
