@@ -4,7 +4,7 @@
 // every way out the terminal put back: its mode, and the modes the child had
 // turned on in it (the host says which).
 import { connect, type Socket } from 'node:net';
-import { encodeFrame, encodeJsonFrame, FrameDecoder, FrameType, parseJsonPayload } from './attach-protocol.js';
+import { encodeFrame, encodeJsonFrame, type Frame, FrameDecoder, FrameType, parseJsonPayload } from './attach-protocol.js';
 import type { SessionExit } from './control-protocol.js';
 import { type ControlReply, encode, PROTOCOL_VERSION } from './control-protocol.js';
 import { type DetachKey, findDetachKey } from './detach-key.js';
@@ -91,7 +91,8 @@ function handshake(socketPath: string, size: TerminalSize): Promise<{ socket: So
 }
 
 class AttachedTerminal {
-  private readonly decoder = new FrameDecoder();
+  // Output is written as it arrives, never held until a frame is complete.
+  private readonly decoder = new FrameDecoder({ streamData: true });
   private finished: ((outcome: AttachOutcome) => void) | undefined;
   private detaching = false;
   private leaving = false;
@@ -188,9 +189,9 @@ class AttachedTerminal {
       this.leave(GENERIC_RESET, { kind: 'lost', reason: `the session sent a broken stream (${frames})` });
       return;
     }
-    // The output of one read goes to the terminal in one write.
-    const output = frames.filter((frame) => frame.type === FrameType.data).map((frame) => frame.payload);
-    if (output.length > 0 && !this.io.stdout.write(output.length === 1 ? (output[0] ?? Buffer.alloc(0)) : Buffer.concat(output))) {
+    // The output of one read goes to the terminal in one system call, as views of the read.
+    const output = frames.filter((frame) => frame.type === FrameType.data);
+    if (output.length > 0 && !this.writeOutput(output)) {
       // Back-pressure all the way to the child: stop reading the host.
       this.socket.pause();
       this.io.stdout.once('drain', () => this.socket.resume());
@@ -208,6 +209,17 @@ class AttachedTerminal {
         }
       }
     }
+  }
+
+  /** False when the terminal is behind. */
+  private writeOutput(frames: readonly Frame[]): boolean {
+    const { stdout } = this.io;
+    if (frames.length === 1) return stdout.write(frames[0]?.payload ?? Buffer.alloc(0));
+    stdout.cork();
+    let below = true;
+    for (const frame of frames) below = stdout.write(frame.payload);
+    stdout.uncork();
+    return below;
   }
 
   private send(frame: Buffer): void {

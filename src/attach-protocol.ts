@@ -49,36 +49,62 @@ export function encodeJsonFrame(type: FrameTypeCode, value: unknown): Buffer {
 
 /**
  * Splits a byte stream into frames. Reads are kept as they came and a frame
- * is copied only when it spans two reads: output streams through here.
+ * is copied only when it spans two reads. With `streamData`, a data frame is
+ * not waited for and joined: its payload is returned as it arrives, as one or
+ * more data frames whose payloads together make the original (terminal
+ * output is a byte stream; where it is cut does not matter), each a view of
+ * the read it came in. The attaching client reads output this way; the host
+ * reads whole frames, because a terminal's answer to a query must not be cut.
  */
 export class FrameDecoder {
   private chunks: Buffer[] = [];
   private length = 0;
+  /** Bytes of the current data frame's payload still to come (streamData only). */
+  private dataLeft = 0;
 
-  /** Returns the complete frames, or a string saying why the stream is unusable. */
+  constructor(private readonly options: { readonly streamData?: boolean } = {}) {}
+
+  /** Returns the complete frames (and, with streamData, data as it comes), or a string saying why the stream is unusable. */
   push(chunk: Buffer): Frame[] | string {
     if (chunk.length > 0) {
       this.chunks.push(chunk);
       this.length += chunk.length;
     }
     const frames: Frame[] = [];
-    while (this.length >= FRAME_HEADER_BYTES) {
+    for (;;) {
+      if (this.dataLeft > 0) {
+        const first = this.chunks[0];
+        if (first === undefined) break;
+        const part = this.take(Math.min(this.dataLeft, first.length));
+        this.dataLeft -= part.length;
+        frames.push({ type: FrameType.data, payload: part });
+        continue;
+      }
+      if (this.length < FRAME_HEADER_BYTES) break;
       const header = this.peek(FRAME_HEADER_BYTES);
+      const type = header.readUInt8(0);
       const length = header.readUInt32BE(1);
       if (length > MAX_FRAME_BYTES) return `frame of ${length} bytes exceeds the limit of ${MAX_FRAME_BYTES}`;
+      if (this.options.streamData === true && type === FrameType.data) {
+        this.take(FRAME_HEADER_BYTES);
+        this.dataLeft = length;
+        continue;
+      }
       if (this.length < FRAME_HEADER_BYTES + length) break;
       const frame = this.take(FRAME_HEADER_BYTES + length);
-      frames.push({ type: frame.readUInt8(0), payload: frame.subarray(FRAME_HEADER_BYTES) });
+      frames.push({ type, payload: frame.subarray(FRAME_HEADER_BYTES) });
     }
     return frames;
   }
 
-  /** The first `n` buffered bytes, joined into the first chunk if they span several. */
+  /** The first `n` buffered bytes as one Buffer, joining only as many reads as they span. */
   private peek(n: number): Buffer {
     const first = this.chunks[0] ?? Buffer.alloc(0);
     if (first.length >= n) return first;
-    const joined = Buffer.concat(this.chunks);
-    this.chunks = [joined];
+    let count = 0;
+    for (let bytes = 0; bytes < n && count < this.chunks.length; count++) bytes += this.chunks[count]?.length ?? 0;
+    const joined = Buffer.concat(this.chunks.slice(0, count));
+    this.chunks.splice(0, count, joined);
     return joined;
   }
 

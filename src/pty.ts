@@ -12,8 +12,11 @@
 //   back-pressure from a pipe) the tail of the child's output was lost, so
 //   the socket hands on what is left before it goes (drainBeforeDestroy);
 // - resize throws on non-positive sizes, and write/resize/kill after exit
-//   throw or hit a reused pid; here they are no-ops.
-import { readSync } from 'node:fs';
+//   throw or hit a reused pid; here they are no-ops;
+// - it writes input with fs.write on libuv's thread pool: a thread hand-off
+//   and two wake-ups per keystroke, so input is written here directly when
+//   the master takes it at once (DirectInput).
+import { readSync, writeSync } from 'node:fs';
 import type { IPty } from 'node-pty';
 import type { SessionExit } from './control-protocol.js';
 import { SpawnError } from './errors.js';
@@ -69,8 +72,10 @@ class NodePtyProcess implements SessionProcess {
   private alive = true;
   private disposed = false;
   private readonly listeners: ((data: Buffer) => void)[] = [];
+  private readonly input: DirectInput;
 
   constructor(private readonly child: IPty) {
+    this.input = new DirectInput(child);
     const deliver = (chunk: Buffer) => {
       for (const listener of this.listeners) listener(chunk);
     };
@@ -99,7 +104,7 @@ class NodePtyProcess implements SessionProcess {
   }
 
   write(data: Buffer | string): void {
-    if (this.alive) this.child.write(data as string);
+    if (this.alive) this.input.write(typeof data === 'string' ? Buffer.from(data) : data);
   }
 
   resize(cols: number, rows: number): void {
@@ -123,6 +128,53 @@ class NodePtyProcess implements SessionProcess {
     if (this.disposed) return;
     this.disposed = true;
     this.listeners.length = 0;
+  }
+}
+
+/** The node-pty 1.1.0 internals DirectInput needs (absent elsewhere: every write then goes through node-pty). */
+interface NodePtyWriteInternals {
+  readonly fd?: number;
+  readonly _socket?: { readonly destroyed?: boolean };
+  readonly _writeStream?: { readonly _writeQueue?: readonly unknown[] };
+}
+
+/**
+ * Writes input to the PTY master with writeSync, on the main thread, when
+ * node-pty has nothing queued: the master is non-blocking (node-pty sets
+ * O_NONBLOCK on Linux and macOS alike), so a full input queue answers EAGAIN
+ * or takes part of the write instead of blocking. Whatever is not taken goes
+ * to node-pty's own queue, and while that queue holds anything every later
+ * write joins it too, so bytes reach the child in the order they were written.
+ */
+class DirectInput {
+  private readonly fd: number | undefined;
+  private readonly internals: NodePtyWriteInternals;
+
+  constructor(private readonly child: IPty) {
+    this.internals = child as unknown as NodePtyWriteInternals;
+    const { fd, _socket: socket, _writeStream: stream } = this.internals;
+    const usable = typeof fd === 'number' && socket !== undefined && Array.isArray(stream?._writeQueue);
+    this.fd = usable ? fd : undefined;
+  }
+
+  write(data: Buffer): void {
+    if (data.length === 0) return;
+    // node-pty's socket closes the master when the PTY hangs up; its number may then belong to another file.
+    if (this.internals._socket?.destroyed === true) return;
+    const written = this.fd !== undefined && this.internals._writeStream?._writeQueue?.length === 0 ? this.tryWrite(this.fd, data) : 0;
+    // node-pty copies what it queues, so the rest can be a view.
+    if (written < data.length) this.child.write(data.subarray(written) as unknown as string);
+  }
+
+  /** Bytes the master took at once; 0 when it took none or failed (node-pty then retries, or reports the error as before). */
+  private tryWrite(fd: number, data: Buffer): number {
+    try {
+      return writeSync(fd, data);
+    } catch {
+      // EAGAIN: the child's input queue is full, node-pty retries until it drains. Anything else
+      // (EIO while the child exits) node-pty meets again and reports, as it did before this path existed.
+      return 0;
+    }
   }
 }
 

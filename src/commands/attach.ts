@@ -1,6 +1,7 @@
 // `csm attach <id>`: show a running session in this terminal and type into
 // it, alongside any other terminal showing it, until the detach key.
-import { parseDetachKey } from '../detach-key.js';
+import type { AttachOutcome } from '../attach-client.js';
+import { type DetachKey, parseDetachKey } from '../detach-key.js';
 import { AttachError, UsageError } from '../errors.js';
 import { describeExit, exitStatus } from '../format.js';
 import { resolveId } from '../id-prefix.js';
@@ -18,11 +19,46 @@ export interface AttachCommandOptions {
 
 export async function attachCommand(options: AttachCommandOptions, ctx: CommandContext): Promise<number> {
   const detachKey = parseDetachKey(options.detachKey);
+  // Raw before anything else, so that keys typed while the session is found
+  // and connected to (up to seconds with a busy host) wait in the terminal as
+  // they were typed and reach the session once attached. In the terminal's
+  // normal mode they were cooked: Enter arrived as LF, Ctrl-C killed csm.
+  const raw = ctx.stdin.isTTY === true;
+  if (raw) ctx.stdin.setRawMode(true);
+  let id: string;
+  let outcome: AttachOutcome;
+  try {
+    ({ id, outcome } = await attachTo(options.id, detachKey, ctx));
+  } finally {
+    if (raw) restoreMode(ctx.stdin);
+  }
+  switch (outcome.kind) {
+    case 'detached':
+      // Below whatever the session left on the screen, like a shell prompt after a program.
+      if (ctx.stdout.isTTY) ctx.stdout.write(`\x1b[${ctx.stdout.rows};1H\r\n`);
+      say(ctx, `detached from session ${id}; it keeps running (csm attach ${id} to return)`);
+      return 0;
+    case 'ended':
+      say(ctx, `session ${id} ended (${describeExit(outcome.exit)})`);
+      return exitStatus(outcome.exit);
+    case 'hangup':
+      return 128 + signalNumber('SIGHUP');
+    case 'lost':
+      throw new AttachError(`lost session ${id}: ${outcome.reason}; csm list shows whether it still runs`);
+  }
+}
+
+/** Finds the session and shows it here until the detach key or its end; resolves with its short id and how it ended. */
+async function attachTo(
+  name: string,
+  detachKey: DetachKey | undefined,
+  ctx: CommandContext,
+): Promise<{ id: string; outcome: AttachOutcome }> {
   const manager = new SessionManager({ paths: resolvePaths(ctx.env) });
   const { sessions, warnings } = manager.listSessions();
   for (const warning of warnings) say(ctx, `warning: ${warning}`);
   const record = resolveId(
-    options.id,
+    name,
     sessions.map((s) => s.record),
   );
   const id = shortId(record.id);
@@ -41,18 +77,13 @@ export async function attachCommand(options: AttachCommandOptions, ctx: CommandC
       say(ctx, `attached to session ${id}${others}; ${how}`);
     },
   });
-  switch (outcome.kind) {
-    case 'detached':
-      // Below whatever the session left on the screen, like a shell prompt after a program.
-      if (ctx.stdout.isTTY) ctx.stdout.write(`\x1b[${ctx.stdout.rows};1H\r\n`);
-      say(ctx, `detached from session ${id}; it keeps running (csm attach ${id} to return)`);
-      return 0;
-    case 'ended':
-      say(ctx, `session ${id} ended (${describeExit(outcome.exit)})`);
-      return exitStatus(outcome.exit);
-    case 'hangup':
-      return 128 + signalNumber('SIGHUP');
-    case 'lost':
-      throw new AttachError(`lost session ${id}: ${outcome.reason}; csm list shows whether it still runs`);
+  return { id, outcome };
+}
+
+function restoreMode(stdin: NodeJS.ReadStream): void {
+  try {
+    stdin.setRawMode(false);
+  } catch {
+    // The terminal is gone (hang-up): there is no mode left to restore.
   }
 }

@@ -158,6 +158,20 @@ export class Term {
     this.pty.write(data);
   }
 
+  /** Whether the program in this terminal has put it in raw mode (no line editing, no echo), as stty reports it. */
+  async isRaw(): Promise<boolean> {
+    // Its device is gone with the program's end.
+    if (this.exit !== undefined) return false;
+    const tty = (this.pty as pty.IPty & { ptsName?: string }).ptsName;
+    if (tty === undefined) throw new Error('node-pty did not say which terminal device it opened');
+    const settings = await new Promise<string>((resolve, reject) => {
+      execFile('stty', [process.platform === 'darwin' ? '-f' : '-F', tty, '-a'], (error, stdout) =>
+        error ? reject(error) : resolve(stdout),
+      );
+    });
+    return /(^|\s)-icanon(\s|$)/.test(settings) && /(^|\s)-icrnl(\s|$)/.test(settings);
+  }
+
   resize(cols: number, rows: number): void {
     this.pty.resize(cols, rows);
     this.screen.resize(cols, rows);

@@ -32,6 +32,14 @@ async function attach(box: Sandbox, id: string, size = SIZE, extra: string[] = [
   return term;
 }
 
+async function waitUntil(what: string, check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() >= deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
 async function isListed(box: Sandbox, id: string): Promise<boolean> {
   return (await box.csm(['list', '-q'])).stdout.includes(id);
 }
@@ -84,6 +92,29 @@ describe('csm attach', () => {
     again.write('\r');
     await again.waitFor('got: ab');
     assert.ok(!(await again.text()).includes('got: abde'));
+  });
+
+  test('keys typed while attach is still connecting reach the child as typed and in order', async (t) => {
+    const box = sandbox(t);
+    const id = await startDetached(box);
+    // The child must be reading before anything is typed: that is the child's business, not csm's.
+    await waitUntil('the fake claude to be ready', async () => (await box.csm(['logs', '--raw', id])).stdout.includes('ready'));
+    const listed = JSON.parse((await box.csm(['list', '--json'])).stdout) as { id: string; hostPid: number }[];
+    const hostPid = listed.find((s) => s.id === id)?.hostPid ?? 0;
+    assert.ok(hostPid > 0);
+    // A busy host answers late: while it is stopped, the attaching terminal has not drawn anything yet.
+    process.kill(hostPid, 'SIGSTOP');
+    t.after(() => process.kill(hostPid, 'SIGCONT'));
+    const term = box.terminal(['attach', id.slice(0, 8)]);
+    await waitUntil('attach to put its terminal in raw mode', () => term.isRaw());
+    // Enter typed now arrives as CR, not as the LF a terminal in its normal mode would make of it.
+    term.write('one\r');
+    await sleep(20);
+    term.write('two\r');
+    process.kill(hostPid, 'SIGCONT');
+    await term.waitFor('got: two');
+    const text = await term.text();
+    assert.ok(text.indexOf('got: one') !== -1 && text.indexOf('got: one') < text.indexOf('got: two'), text);
   });
 
   test('--detach-key changes the key, and none disables it', async (t) => {

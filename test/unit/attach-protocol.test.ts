@@ -36,6 +36,40 @@ describe('attach frames', () => {
     }
   });
 
+  test('with streamData, output is returned as soon as it arrives, whatever the reads, and control frames whole', () => {
+    const output = Buffer.from('0123456789abcdefghij');
+    const stream = Buffer.concat([
+      encodeFrame(FrameType.data, output.subarray(0, 7)),
+      encodeFrame(FrameType.data, output.subarray(7)),
+      encodeJsonFrame(FrameType.exit, { reset: '' }),
+    ]);
+    // Output bytes lie at 5..12 and 17..30 of the stream (after each 5-byte header).
+    const outputBytesBefore = (end: number) => Math.max(0, Math.min(end, 12) - 5) + Math.max(0, Math.min(end, 30) - 17);
+    for (let a = 0; a <= stream.length; a++) {
+      for (let b = a; b <= stream.length; b++) {
+        const decoder = new FrameDecoder({ streamData: true });
+        const ends = [a, b, stream.length];
+        let emitted = 0;
+        const frames = ends.flatMap((end, i) => {
+          const result = decoder.push(stream.subarray(i === 0 ? 0 : ends[i - 1], end));
+          assert.ok(Array.isArray(result));
+          // Nothing of the output that has arrived is held back for a later read.
+          emitted += result.filter((f) => f.type === FrameType.data).reduce((sum, f) => sum + f.payload.length, 0);
+          assert.equal(emitted, outputBytesBefore(end));
+          return result;
+        });
+        const data = frames.filter((f) => f.type === FrameType.data);
+        assert.equal(Buffer.concat(data.map((f) => f.payload)).toString(), output.toString());
+        assert.ok(data.every((f) => f.payload.length > 0));
+        const control = frames.filter((f) => f.type !== FrameType.data);
+        assert.deepEqual(
+          control.map((f) => [f.type, f.payload.toString()]),
+          [[FrameType.exit, '{"reset":""}']],
+        );
+      }
+    }
+  });
+
   test('a frame announcing more than the limit makes the stream unusable', () => {
     const decoder = new FrameDecoder();
     const result = decoder.push(frameHeader(FrameType.data, MAX_FRAME_BYTES + 1));
