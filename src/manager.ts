@@ -1,6 +1,7 @@
 // SessionManager: the one API the CLI (and later, library users) call.
 // It keeps two maps for the sessions this process hosts: metadata (Session)
-// and live PTY handles (HostedProcess). One invariant: every live handle has
+// and live handles (SessionHost: the PTY child, its SessionProcess, and what
+// lives as long as it: session-host.ts). One invariant: every live handle has
 // a metadata entry, and one path (endHosting) removes both. Sessions hosted
 // by other `csm start` processes are found through the registry and reached
 // through their control sockets.
@@ -15,7 +16,7 @@ import { PROTOCOL_VERSION, type SessionExit } from './control-protocol.js';
 import { ControlServer } from './control-server.js';
 import { NotObservedError, SessionNotFoundError, StopError } from './errors.js';
 import { DEFAULT_COMMAND, resolveExecutable } from './executable.js';
-import { type Guardian, startGuardian } from './guardian.js';
+import { startGuardian } from './guardian.js';
 import type { EndedRecord } from './history.js';
 import { type Follower, followLog } from './output-follow.js';
 import { type LogBytes, logDirFor, logEnd, readLog, readSizes, removeLog, type SizeChange } from './output-log.js';
@@ -23,16 +24,17 @@ import { DEFAULT_LOG_MAX_BYTES } from './output-recorder.js';
 import type { CsmPaths } from './paths.js';
 import { socketPathFor } from './paths.js';
 import { ensurePrivateDir } from './private-dir.js';
-import { isSameProcess, type ProcessIdentity, sessionMembers, startTimeOf } from './process-info.js';
+import { isSameProcess, sessionMembers, startTimeOf } from './process-info.js';
 import type { SessionProcess, SpawnSessionProcess } from './pty.js';
 import { Registry, unlinkQuietly } from './registry.js';
 import type { ScreenModel } from './screen-model.js';
-import { createSession, newestFirst, RECORD_VERSION, type Session, type SessionRecord } from './session.js';
+import { childIdentity, createSession, hostIdentity, newestFirst, RECORD_VERSION, type Session, type SessionRecord } from './session.js';
 import { type FoundSession, type ListEndedResult, resumeTarget, SessionCatalog } from './session-catalog.js';
 import type { SessionClients } from './session-clients.js';
+import type { SessionEnd, SessionHost } from './session-host.js';
 import type { InputClock, SendInput } from './session-input.js';
 import { sendRemote, writeRemote } from './session-io-client.js';
-import { NOT_OBSERVED, sendToChild, serveSessionIo } from './session-io-server.js';
+import { NOT_OBSERVED, sendToChild } from './session-io-server.js';
 import { SessionObserver } from './session-observer.js';
 import { reportSession, type StatusReport } from './session-report.js';
 import { type Probe, type WaitOutcome, type WaitTarget, waitForState } from './session-wait.js';
@@ -78,11 +80,7 @@ export interface HostedSession {
   readonly ended: Promise<SessionEnd>;
 }
 
-export interface SessionEnd {
-  readonly exit: SessionExit;
-  /** Set when the session was ended by stop (and how hard it had to push). */
-  readonly stoppedWith: NodeJS.Signals | 'exit' | undefined;
-}
+export type { SessionEnd } from './session-host.js';
 
 export type SessionState = 'running' | 'orphaned' | 'unresponsive';
 
@@ -110,21 +108,6 @@ export interface StopResult {
 /** Options for a session started in the background; unset fields default to this process's cwd and env, 80x24, no args. */
 export type LaunchOptions = Partial<StartOptions>;
 
-interface HostedProcess {
-  readonly process: SessionProcess;
-  readonly record: SessionRecord;
-  readonly control: ControlServer;
-  readonly clients: SessionClients;
-  readonly ended: Promise<SessionEnd>;
-  /** Set by the first stop; later stops share it. */
-  stopping?: Promise<NodeJS.Signals | undefined>;
-  /** Control clients waiting to hear how the session ended. */
-  readonly endWaiters: ((end: SessionEnd) => void)[];
-  /** Output history and activity; undefined when the session is not observed. */
-  readonly observer: SessionObserver | undefined;
-  readonly warn: (message: string) => void;
-}
-
 export interface ManagerDeps {
   readonly paths: CsmPaths;
   /** How to spawn a PTY child; tests pass a fake. Loaded lazily by default. */
@@ -137,7 +120,7 @@ export interface ManagerDeps {
 
 export class SessionManager {
   private readonly sessions = new Map<string, Session>();
-  private readonly processes = new Map<string, HostedProcess>();
+  private readonly processes = new Map<string, SessionHost>();
   private readonly registry: Registry;
   private readonly catalog: SessionCatalog;
   private readonly inputClock: InputClock = { now: () => this.nowMs(), sleep };
@@ -167,41 +150,20 @@ export class SessionManager {
     const socketPath = socketPathFor(this.deps.paths, session.id);
     // What hosting needs beyond the core (clients, attach, the screen model
     // and with it xterm.js) is loaded here, so list and stop never load it.
-    const [{ SessionClients }, { serveAttach }, { loadScreenModelFactory }] = await Promise.all([
+    const [{ SessionClients }, { SessionHost }, { loadScreenModelFactory }] = await Promise.all([
       import('./session-clients.js'),
-      import('./attach-server.js'),
+      import('./session-host.js'),
       import('./screen-model.js'),
     ]);
     const control = await ControlServer.listen(socketPath, (req, reply, takeOver) => {
-      if (req.op === 'ping') {
-        const hosted = this.processes.get(session.id);
-        reply({ ok: true, event: 'pong', id: session.id, pid: hosted?.process.pid ?? 0, hostPid: process.pid });
-        return;
-      }
       const hosted = this.processes.get(session.id);
-      if (hosted === undefined || (req.op === 'attach' && hosted.stopping !== undefined)) {
+      if (req.op === 'ping') {
+        reply({ ok: true, event: 'pong', id: session.id, pid: hosted?.process.pid ?? 0, hostPid: process.pid });
+      } else if (hosted === undefined) {
         reply({ ok: false, error: 'session is ending' });
-        return;
+      } else {
+        hosted.answer(req, reply, takeOver, this.inputClock);
       }
-      if (req.op === 'attach') {
-        if (takeOver === undefined) {
-          reply({ ok: false, error: 'attach needs a connection of its own' });
-          return;
-        }
-        reply({ ok: true, event: 'attached', id: session.id, pid: hosted.process.pid, clients: hosted.clients.count + 1 });
-        void serveAttach(takeOver(), hosted.clients, { cols: req.cols, rows: req.rows });
-        return;
-      }
-      if (req.op !== 'stop') {
-        void serveSessionIo(req, hosted.process, hosted.observer, this.inputClock).then(reply, (error: unknown) =>
-          reply({ ok: false, error: error instanceof Error ? error.message : String(error) }),
-        );
-        return;
-      }
-      reply({ ok: true, event: 'stopping' });
-      // The final reply goes out before the socket closes (see watchExit).
-      hosted.endWaiters.push((end) => reply({ ok: true, event: 'stopped', exit: end.exit, escalatedTo: end.stoppedWith ?? null }));
-      void this.stopHosted(session.id, req.timeoutMs);
     });
 
     const args = withConversationId(
@@ -254,15 +216,22 @@ export class SessionManager {
     const clients = new SessionClients(child, screenModel, { cols: options.cols, rows: options.rows }, observer?.observedOutput);
     // From here on, a host that dies takes its session with it.
     const guardian = startGuardian(record, this.deps.paths);
-    const ended = this.watchExit(session, record, child, control, guardian, clients, observer, warn);
+    const host = new SessionHost(
+      { record, process: child, control, guardian, clients, observer, warn },
+      {
+        archive: (exit, stoppedWith) => this.archiveEnded(record, exit, stoppedWith, observer, warn),
+        release: () => this.endHosting(session.id, record),
+      },
+    );
+    this.processes.set(session.id, host);
     this.sessions.set(session.id, session);
     try {
       this.registry.write(record);
     } catch (error) {
-      await this.stopHosted(session.id, DEFAULT_STOP_TIMEOUT_MS);
+      await host.stop();
       throw error;
     }
-    return { session, record, process: child, clients, ended };
+    return { session, record, process: child, clients, ended: host.ended };
   }
 
   /** Every session of this user that still has processes, newest first. */
@@ -307,8 +276,9 @@ export class SessionManager {
 
   /** Ends a session wherever it is hosted; returns once none of its processes is left. */
   async stopSession(record: SessionRecord, timeoutMs: number = DEFAULT_STOP_TIMEOUT_MS): Promise<StopResult> {
-    if (this.processes.has(record.id)) {
-      const end = await this.stopHosted(record.id, timeoutMs);
+    const hosted = this.processes.get(record.id);
+    if (hosted !== undefined) {
+      const end = await hosted.stop(timeoutMs);
       return { record, via: 'host', escalatedTo: end.stoppedWith };
     }
     if (isSameProcess(hostIdentity(record))) {
@@ -510,49 +480,6 @@ export class SessionManager {
     return this.deps.now?.().getTime() ?? Date.now();
   }
 
-  private async stopHosted(id: string, timeoutMs: number): Promise<SessionEnd> {
-    const hosted = this.processes.get(id);
-    if (hosted === undefined) throw new StopError(`session ${id} is not hosted here`);
-    hosted.stopping ??= terminateSession(childIdentity(hosted.record), { timeoutMs, tty: hosted.record.tty }).then(
-      (result) => result.escalatedTo,
-    );
-    return hosted.ended;
-  }
-
-  private watchExit(
-    session: Session,
-    record: SessionRecord,
-    child: SessionProcess,
-    control: ControlServer,
-    guardian: Guardian,
-    clients: SessionClients,
-    observer: SessionObserver | undefined,
-    warn: (message: string) => void,
-  ): Promise<SessionEnd> {
-    const ended = child.exited.then(async (exit): Promise<SessionEnd> => {
-      const hosted = this.processes.get(session.id);
-      // Whatever the child left in its terminal session goes with it, as
-      // when a terminal window closes: nothing is left running.
-      const leftovers = terminateSession(childIdentity(record), { timeoutMs: DEFAULT_STOP_TIMEOUT_MS, tty: record.tty });
-      const stoppedWith = hosted?.stopping !== undefined ? await hosted.stopping : undefined;
-      await leftovers;
-      // History before the live record goes, so the session is never in neither.
-      await this.archiveEnded(record, exit, hosted?.stopping !== undefined ? (stoppedWith ?? 'exit') : undefined, observer, warn);
-      this.endHosting(session.id, record);
-      await guardian.release();
-      child.dispose();
-      const end: SessionEnd = { exit, stoppedWith: hosted?.stopping !== undefined ? (stoppedWith ?? 'exit') : undefined };
-      // Tell waiting `csm stop`s first, then close: end() flushes their reply.
-      for (const notify of hosted?.endWaiters ?? []) notify(end);
-      // Attached clients hear how it ended (and how to reset their terminal) before the socket closes.
-      await clients.end(exit);
-      control.close();
-      return end;
-    });
-    this.processes.set(session.id, { process: child, record, control, clients, ended, endWaiters: [], observer, warn });
-    return ended;
-  }
-
   /** The one removal path for hosted sessions: both maps and the record. */
   private endHosting(id: string, record: SessionRecord): void {
     this.processes.delete(id);
@@ -574,12 +501,4 @@ export class SessionManager {
       // No socket left: nothing to remove.
     }
   }
-}
-
-function hostIdentity(record: SessionRecord): ProcessIdentity {
-  return { pid: record.hostPid, startTime: record.hostStartTime };
-}
-
-function childIdentity(record: SessionRecord): ProcessIdentity {
-  return { pid: record.pid, startTime: record.pidStartTime };
 }

@@ -1,6 +1,7 @@
 // Session: what csm knows about one session, as plain data. The record on
 // disk (SessionRecord) adds what other terminals need to find and verify the
 // host and its child. Pure functions only: no I/O here.
+import type { ProcessIdentity } from './process-info.js';
 
 export interface Session {
   /** UUID v4; also the name of its record and control socket. */
@@ -105,4 +106,14 @@ export function parseRecord(text: string): SessionRecord | string {
   if (typeof record.createdAt === 'string' && Number.isNaN(Date.parse(record.createdAt))) problems.push('createdAt');
   if (problems.length > 0) return `bad field(s): ${[...new Set(problems)].join(', ')}`;
   return record;
+}
+
+/** The host process as a record names it: what must still run for the session to be hosted. */
+export function hostIdentity(record: SessionRecord): ProcessIdentity {
+  return { pid: record.hostPid, startTime: record.hostStartTime };
+}
+
+/** The child (the terminal session's leader) as a record names it: what csm may signal. */
+export function childIdentity(record: SessionRecord): ProcessIdentity {
+  return { pid: record.pid, startTime: record.pidStartTime };
 }
