@@ -4,7 +4,9 @@
 // terminal is a real PTY read by a process of its own (attach-terminal.ts),
 // as each real terminal emulator is; the session runs the built bin/csm. Prints the numbers and the two ratios the issue sets limits on
 // (throughput >= 0.8x, extra echo p99 <= 1 ms); it asserts nothing, since a
-// shared 2-core machine is noisy.
+// shared 2-core machine is noisy. The same throughput ratio for tmux (a second
+// client attached to a tmux session, if tmux is installed) is the baseline:
+// what a second terminal costs any multi-client host on this machine.
 import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,15 +26,18 @@ const env: Record<string, string> = {};
 for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
 Object.assign(env, { CSM_HOME: join(root, 'h'), CSM_RUNTIME_DIR: join(root, 'r'), TERM: 'xterm-256color' });
 
-/** An outer terminal: a process of its own (attach-terminal.ts) running csm in a PTY. */
+const TMUX = ['tmux', '-L', `csm-bench-${process.pid}`, '-f', '/dev/null'];
+
+/** An outer terminal: a process of its own (attach-terminal.ts) running csm (or `command`) in a PTY. */
 class Outer {
   private readonly process: ChildProcess;
   private readonly pending = new Map<number, (report: TerminalReport) => void>();
   private nextId = 1;
   readonly spawned: Promise<number>;
 
-  constructor(args: string[]) {
-    this.process = fork(TERMINAL, [process.execPath, root, String(SIZE.cols), String(SIZE.rows), CSM_BIN, ...args], {
+  constructor(args: string[], command: string[] = [process.execPath, CSM_BIN]) {
+    const [file = '', ...before] = command;
+    this.process = fork(TERMINAL, [file, root, String(SIZE.cols), String(SIZE.rows), ...before, ...args], {
       env,
       execArgv: ['--import', 'tsx'],
     });
@@ -128,6 +133,39 @@ async function throughputRun(withClient: boolean, file: string): Promise<{ host:
   return result;
 }
 
+/** The same run with tmux as the host: its first client is the start terminal, a second one attaches. */
+async function tmuxThroughputRun(withClient: boolean, file: string): Promise<number> {
+  const script = `echo READY; stty -echo; read go; cat ${file}; echo ${END_MARK}; sleep 5`;
+  const host = new Outer(['new-session', '-s', 'bench', '/bin/sh', '-c', script, ';', 'set', 'status', 'off'], TMUX);
+  await host.next('READY');
+  const client = withClient ? new Outer(['attach', '-t', 'bench'], TMUX) : undefined;
+  if (client !== undefined) {
+    await client.next('READY');
+    await settle(300);
+  }
+  const started = performance.now();
+  const hostDone = host.next(END_MARK).then(() => (performance.now() - started) / 1000);
+  host.write('\r');
+  const seconds = await hostDone;
+  client?.close();
+  host.close();
+  try {
+    execFileSync(TMUX[0] ?? 'tmux', [...TMUX.slice(1), 'kill-server'], { stdio: 'ignore' });
+  } catch {
+    // Already gone with its last client.
+  }
+  return seconds;
+}
+
+function hasTmux(): boolean {
+  try {
+    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Echo through the start terminal of a session with no client, and through
  * the attached client of a second session, alternating keystrokes so that
@@ -174,6 +212,16 @@ async function main(): Promise<void> {
     attached.push(withClient.host);
     clientShowedEnd.push(withClient.client ?? Number.NaN);
   }
+  const tmuxAlone: number[] = [];
+  const tmuxAttached: number[] = [];
+  if (hasTmux()) {
+    for (let run = 0; run < RUNS; run++) {
+      tmuxAlone.push(await tmuxThroughputRun(false, file));
+      tmuxAttached.push(await tmuxThroughputRun(true, file));
+    }
+  } else {
+    process.stderr.write('bench: tmux is not installed: no tmux baseline\n');
+  }
   const aloneMBs = OUTPUT_MB / median(alone);
   const attachedMBs = OUTPUT_MB / median(attached);
   // The best run of each is the least disturbed by anything else on the machine.
@@ -192,6 +240,9 @@ async function main(): Promise<void> {
       bestRunRatio: round(bestRatio),
       attachedClientShowedEndAfterS: round(median(clientShowedEnd)),
       startTerminalDoneAfterS: round(median(attached)),
+      tmuxAloneMBps: tmuxAlone.length === 0 ? null : round(OUTPUT_MB / median(tmuxAlone)),
+      tmuxWithSecondClientMBps: tmuxAttached.length === 0 ? null : round(OUTPUT_MB / median(tmuxAttached)),
+      tmuxRatio: tmuxAlone.length === 0 ? null : round(median(tmuxAlone) / median(tmuxAttached)),
     },
     echo: {
       keystrokes: KEYSTROKES,
@@ -203,6 +254,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(
     `throughput with one attached client: ${result.throughput.ratio}x of none (median; best runs ${result.throughput.bestRunRatio}x; limit >= 0.8)\n` +
+      `tmux, the same with a second client: ${result.throughput.tmuxRatio ?? 'not measured'}x of one\n` +
       `echo p99 through an attached client: +${result.echo.extraP99Ms} ms over the start terminal (limit <= 1 ms)\n`,
   );
 }
