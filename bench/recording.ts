@@ -10,7 +10,7 @@ import * as pty from 'node-pty';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CSM = join(ROOT, 'bin', 'csm');
-const FAKE = join(ROOT, 'test', 'fixtures', 'fake-tui-5.mjs');
+const FAKE = join(ROOT, 'test', 'fixtures', 'fake-tui.mjs');
 /** Enough output for start-up (tens of ms) to be noise. */
 const BYTES = Number(process.env.BENCH_BYTES ?? 64 * 1024 * 1024);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { CSM_BIN, type Sandbox, sandbox, sleep, type Term } from './attach-helpers.js';
+import { CSM_BIN, type Sandbox, sandbox, sleep, type Term } from '../helpers/attach-sandbox.js';
 
 const SIZE = { cols: 80, rows: 24 };
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CSM_BIN, runNode, testHome } from './harness-5.js';
+import { CSM_BIN, runNode, testHome } from '../helpers/history-harness.js';
 
 const ROOT = join(CSM_BIN, '..', '..');
 const EXAMPLE = join(ROOT, 'examples', 'library.mjs');

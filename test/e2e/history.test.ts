@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CSM_BIN, csm, csmInBackground, listJson, OuterTerminal, startFake, testHome, waitFor } from './harness-5.js';
+import { CSM_BIN, csm, csmInBackground, listJson, OuterTerminal, startFake, testHome, waitFor } from '../helpers/history-harness.js';
 
 test('logs of a finished session render the text the program printed; --raw gives the bytes; --tail the last lines', async (t) => {
   const h = testHome(t);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { csm, fakeClaudeDir, listJson, OuterTerminal, startFake, type TestHome, testHome } from './harness-5.js';
+import { csm, fakeClaudeDir, listJson, OuterTerminal, startFake, type TestHome, testHome } from '../helpers/history-harness.js';
 
 function claudeHome(t: Parameters<typeof testHome>[0]): TestHome {
   const h = testHome(t, { CSM_COMMAND: '' });

@@ -1,4 +1,4 @@
-// What issue 5's end-to-end tests share: a private CSM_HOME and a short
+// What the history, status and input end-to-end tests share: a private CSM_HOME and a short
 // runtime directory per test, the built bin/csm run as a command or inside a
 // real outer terminal (node-pty, read back through @xterm/headless), polling
 // with deadlines, and a check after each test that nothing it started is
@@ -15,7 +15,7 @@ import * as pty from 'node-pty';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CSM_BIN = join(ROOT, 'bin', 'csm');
-export const FAKE_TUI = join(ROOT, 'test', 'fixtures', 'fake-tui-5.mjs');
+export const FAKE_TUI = join(ROOT, 'test', 'fixtures', 'fake-tui.mjs');
 
 export interface TestHome {
   readonly home: string;

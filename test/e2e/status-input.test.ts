@@ -3,7 +3,7 @@
 // "another terminal" and by typing into the terminal itself.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { csm, listJson, startFake, testHome, waitFor } from './harness-5.js';
+import { csm, listJson, startFake, testHome, waitFor } from '../helpers/history-harness.js';
 
 async function statusOf(h: Parameters<typeof listJson>[0], id: string): Promise<string> {
   return (await listJson(h)).find((s) => s.id === id)?.statusText ?? 'gone';

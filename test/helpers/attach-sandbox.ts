@@ -13,7 +13,7 @@ import xterm from '@xterm/headless';
 import * as pty from 'node-pty';
 
 export const CSM_BIN = fileURLToPath(new URL('../../bin/csm', import.meta.url));
-export const FAKE_CLAUDE = fileURLToPath(new URL('./attach-fake-claude.mjs', import.meta.url));
+export const FAKE_CLAUDE = fileURLToPath(new URL('../fixtures/attach-fake-claude.mjs', import.meta.url));
 export const WAIT_MS = 10_000;
 
 export interface Sandbox {
