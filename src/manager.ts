@@ -24,7 +24,7 @@ import { DEFAULT_LOG_MAX_BYTES } from './output-recorder.js';
 import type { CsmPaths } from './paths.js';
 import { socketPathFor } from './paths.js';
 import { ensurePrivateDir } from './private-dir.js';
-import { isSameProcess, sessionMembers, startTimeOf } from './process-info.js';
+import { isSameProcess, sameProcessState, sessionMembers, startTimeOf } from './process-info.js';
 import type { SessionProcess, SpawnSessionProcess } from './pty.js';
 import { Registry, unlinkQuietly } from './registry.js';
 import type { ScreenModel } from './screen-model.js';
@@ -91,6 +91,12 @@ export interface ListedSession {
    * unresponsive: its host runs but did not answer (set by host-probe.ts).
    */
   readonly state: SessionState;
+  /**
+   * The state letter of its host process from proc(5) (R running, S waiting,
+   * T stopped, D stuck in the kernel), read while it was listed; absent when
+   * this process hosts it, and `?` where there is no /proc.
+   */
+  readonly hostState?: string;
 }
 
 export interface ListResult {
@@ -240,8 +246,14 @@ export class SessionManager {
     const warnings = [...scan.warnings];
     const sessions: ListedSession[] = [];
     for (const record of scan.records) {
-      if (this.processes.has(record.id) || isSameProcess(hostIdentity(record))) {
+      if (this.processes.has(record.id)) {
         sessions.push({ record, state: 'running' });
+        continue;
+      }
+      // Read with the host's identity, for host-probe.ts: /proc once per host.
+      const hostState = sameProcessState(hostIdentity(record));
+      if (hostState !== undefined) {
+        sessions.push({ record, state: 'running', hostState });
         continue;
       }
       const left = sessionMembers(childIdentity(record), record.tty);
