@@ -16,7 +16,6 @@ import { PROTOCOL_VERSION, type SessionExit } from './control-protocol.js';
 import { ControlServer } from './control-server.js';
 import { NotObservedError, SessionNotFoundError, StopError } from './errors.js';
 import { DEFAULT_COMMAND, resolveExecutable } from './executable.js';
-import { startGuardian } from './guardian.js';
 import type { EndedRecord } from './history.js';
 import { type Follower, followLog } from './output-follow.js';
 import { type LogBytes, logDirFor, logEnd, readLog, readSizes, removeLog, type SizeChange } from './output-log.js';
@@ -155,11 +154,13 @@ export class SessionManager {
     });
     const socketPath = socketPathFor(this.deps.paths, session.id);
     // What hosting needs beyond the core (clients, attach, the screen model
-    // and with it xterm.js) is loaded here, so list and stop never load it.
-    const [{ SessionClients }, { SessionHost }, { loadScreenModelFactory }] = await Promise.all([
+    // and with it xterm.js, the guardian and with it node:child_process) is
+    // loaded here, so list and stop never load it.
+    const [{ SessionClients }, { SessionHost }, { loadScreenModelFactory }, { startGuardian }] = await Promise.all([
       import('./session-clients.js'),
       import('./session-host.js'),
       import('./screen-model.js'),
+      import('./guardian.js'),
     ]);
     const control = await ControlServer.listen(socketPath, (req, reply, takeOver) => {
       const hosted = this.processes.get(session.id);

@@ -8,8 +8,8 @@
 // it asks ps(1), whose `lstart` has one-second resolution, and finds session
 // members by controlling terminal, because macOS ps shows no usable
 // session id (docs/ARCHITECTURE.md, "Process identity").
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 export interface ProcessIdentity {
   readonly pid: number;
@@ -71,6 +71,9 @@ function hasExited(state: string): boolean {
 }
 
 function darwinPs(args: string[]): string {
+  // Loaded only here: on Linux, `list` and `stop` never need node:child_process
+  // (with node:dgram, which it loads, about 5% of Node's own start-up).
+  const { execFileSync } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
   try {
     return execFileSync('ps', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   } catch {
