@@ -1,46 +1,84 @@
 // Bundles the command-line program for bin/csm (after tsc has built dist/
-// for the library and its typings). Node's ESM loader resolves, reads and
-// compiles every module file on its own, and `csm list` loaded about fifty
-// (csm's, commander's, uuid's): bundled, each command loads its entry and
-// a few chunks (docs/PERFORMANCE.md). Splitting keeps each command's code in
-// its own chunk, so `list` never loads what only `start` needs.
+// for the library and its typings). Node's ES module loader resolves, reads
+// (through the thread pool) and compiles every module file on its own, and
+// wraps each built-in it imports: `csm list` as ES module chunks spent most of
+// its own time there (docs/PERFORMANCE.md). So the program is CommonJS, one
+// self-contained file per part, each loaded with require() when it is needed:
+//
+//   csm.cjs         main.ts: the --version fast path, the one try/catch
+//   csm-cli.cjs     cli.ts and commander: parsing, --help
+//   csm-<cmd>.cjs   one per command (src/commands/<cmd>.ts), all it needs
+//   csm-errors.cjs  errors.ts, shared, so that `instanceof CsmError` in main
+//                   holds for an error a command throws
+//
+// An import of one of these parts from another is left as a require() of its
+// file; everything else is copied into each part that uses it (on disk only:
+// a process loads one command). esbuild cannot split CommonJS output, hence
+// the parts are cut by hand here.
 //
 // Everything is written next to tsc's output in dist/, under names tsc never
-// uses (csm.js, csm-*.js): code that finds files relative to its own module
-// (the screen worker, the reaper, bin/csm) resolves the same from a chunk as
+// uses (csm.cjs, csm-*.cjs): code that finds files relative to its own module
+// (the screen worker, the reaper, bin/csm) resolves the same from a part as
 // from dist/<module>.js.
 import { readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
 const root = join(import.meta.dirname, '..');
+const src = join(root, 'src');
 const outdir = join(root, 'dist');
 
-// Chunk names change with their content: remove the previous build's.
+/** Output name (without .cjs) of each part, by its source file. */
+const parts = new Map([
+  [join(src, 'main.ts'), 'csm'],
+  [join(src, 'cli.ts'), 'csm-cli'],
+  [join(src, 'errors.ts'), 'csm-errors'],
+]);
+for (const name of readdirSync(join(src, 'commands'))) {
+  if (name.endsWith('.ts') && name !== 'context.ts') parts.set(join(src, 'commands', name), `csm-${basename(name, '.ts')}`);
+}
+
+/** Imports of another part stay imports of its file (turned into require() below). */
+const separateParts = {
+  name: 'separate-parts',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\// }, (args) => {
+      if (args.kind === 'entry-point') return undefined;
+      const part = parts.get(resolve(args.resolveDir, args.path).replace(/\.js$/, '.ts'));
+      return part === undefined ? undefined : { path: `./${part}.cjs`, external: true };
+    });
+  },
+};
+
+// Remove the previous build's parts (and the ES module chunks of older builds).
 for (const name of readdirSync(outdir)) {
-  if (/^csm(-[\w-]+)?\.js(\.map)?$/.test(name)) rmSync(join(outdir, name));
+  if (/^csm(-[\w-]+)?\.c?js(\.map)?$/.test(name)) rmSync(join(outdir, name));
 }
 
 await build({
   absWorkingDir: root,
-  entryPoints: { csm: 'src/main.ts' },
+  entryPoints: Object.fromEntries([...parts].map(([file, name]) => [name, file])),
   outdir,
+  outExtension: { '.js': '.cjs' },
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
-  chunkNames: 'csm-[name]-[hash]',
+  plugins: [separateParts],
+  // import() becomes require(): of another part, a file read and compiled by
+  // the CommonJS loader; of a module copied into this part, code that runs
+  // only then (node-pty is still loaded only where a session is spawned).
+  supported: { 'dynamic-import': false },
   // node-pty is native and is loaded only where a session is spawned;
   // xterm.js only by the screen worker (dist/screen-worker.js) and `logs`.
   external: ['node-pty', '@xterm/*'],
+  // Code that finds files relative to its module reads import.meta.url.
+  define: { 'import.meta.url': '__csmModuleUrl' },
+  banner: { js: "const __csmModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   // Stack traces of bugs point into the bundle; the maps lead back to src/.
   // commander names its errors after their class (main.ts tells them by name).
   keepNames: true,
   sourcemap: 'linked',
   sourcesContent: false,
-  // commander is CommonJS and require()s Node's modules; esbuild's ESM output
-  // has no require of its own, so each file gets one.
-  banner: { js: "import { createRequire as __csmRequire } from 'node:module'; const require = __csmRequire(import.meta.url);" },
   logLevel: 'warning',
 });

@@ -94,8 +94,10 @@ async function probe(session: ListedSession, paths: CsmPaths, timeoutMs: number)
 }
 
 /** What the host last wrote, when nothing suggests it stopped answering; undefined means: ask it. */
-function writtenActivity({ record }: ListedSession, paths: CsmPaths): ActivitySnapshot | undefined {
-  const state = processState(record.hostPid);
+function writtenActivity({ record, hostState }: ListedSession, paths: CsmPaths): ActivitySnapshot | undefined {
+  // Read by listSessions with the host's identity a moment ago; read it here
+  // for a session listed without it.
+  const state = hostState ?? processState(record.hostPid);
   if (state !== 'R' && state !== 'S') return undefined;
   if (!isSocket(record.socketPath)) return undefined;
   return readStatusFile(statusPathFor(paths, record.id));

@@ -1,7 +1,9 @@
 // The one place errors become exit codes (exitCodeFor in errors.ts says
-// which). Only the version is imported up front: everything else loads after
-// the `--version` fast path, so that it reads one small file of the bundle
-// (scripts/bundle.mjs) besides this one.
+// which). Only the version and the plain `list` forms are known up front:
+// everything else loads after the `--version` fast path, so that it reads no
+// other file of the bundle (scripts/bundle.mjs), and plain `list` loads its
+// command without the parser (list-fast-path.ts).
+import { plainListOptions } from './list-fast-path.js';
 import { VERSION } from './version.js';
 
 export async function main(argv: readonly string[]): Promise<void> {
@@ -18,9 +20,15 @@ export async function main(argv: readonly string[]): Promise<void> {
   ]);
   let code: number;
   try {
-    const { runCli } = await import('./cli.js');
     const ctx = { cwd: currentDir(process.env), env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
-    code = await runCli(argv, ctx);
+    const list = plainListOptions(argv);
+    if (list !== undefined) {
+      const { listCommand } = await import('./commands/list.js');
+      code = await listCommand(list, ctx);
+    } else {
+      const { runCli } = await import('./cli.js');
+      code = await runCli(argv, ctx);
+    }
   } catch (error) {
     code = exitCodeFor(error, process.stderr);
   }

@@ -16,7 +16,6 @@ import { PROTOCOL_VERSION, type SessionExit } from './control-protocol.js';
 import { ControlServer } from './control-server.js';
 import { NotObservedError, SessionNotFoundError, StopError } from './errors.js';
 import { DEFAULT_COMMAND, resolveExecutable } from './executable.js';
-import { startGuardian } from './guardian.js';
 import type { EndedRecord } from './history.js';
 import { type Follower, followLog } from './output-follow.js';
 import { type LogBytes, logDirFor, logEnd, readLog, readSizes, removeLog, type SizeChange } from './output-log.js';
@@ -24,7 +23,7 @@ import { DEFAULT_LOG_MAX_BYTES } from './output-recorder.js';
 import type { CsmPaths } from './paths.js';
 import { socketPathFor } from './paths.js';
 import { ensurePrivateDir } from './private-dir.js';
-import { isSameProcess, sessionMembers, startTimeOf } from './process-info.js';
+import { isSameProcess, sameProcessState, sessionMembers, startTimeOf } from './process-info.js';
 import type { SessionProcess, SpawnSessionProcess } from './pty.js';
 import { Registry, unlinkQuietly } from './registry.js';
 import type { ScreenModel } from './screen-model.js';
@@ -32,6 +31,7 @@ import { childIdentity, createSession, hostIdentity, newestFirst, RECORD_VERSION
 import { type FoundSession, type ListEndedResult, resumeTarget, SessionCatalog } from './session-catalog.js';
 import type { SessionClients } from './session-clients.js';
 import type { SessionEnd, SessionHost } from './session-host.js';
+import { newSessionId } from './session-id.js';
 import type { InputClock, SendInput } from './session-input.js';
 import { sendRemote, writeRemote } from './session-io-client.js';
 import { NOT_OBSERVED, sendToChild } from './session-io-server.js';
@@ -91,6 +91,12 @@ export interface ListedSession {
    * unresponsive: its host runs but did not answer (set by host-probe.ts).
    */
   readonly state: SessionState;
+  /**
+   * The state letter of its host process from proc(5) (R running, S waiting,
+   * T stopped, D stuck in the kernel), read while it was listed; absent when
+   * this process hosts it, and `?` where there is no /proc.
+   */
+  readonly hostState?: string;
 }
 
 export interface ListResult {
@@ -142,18 +148,19 @@ export class SessionManager {
     ensurePrivateDir(this.deps.paths.runtimeDir, 'runtime directory', true);
 
     const session = createSession({
-      // uuid is loaded only here: list and stop never need it.
-      id: this.deps.newId?.() ?? (await import('uuid')).v4(),
+      id: this.deps.newId?.() ?? newSessionId(),
       workingDir,
       now: (this.deps.now ?? (() => new Date()))(),
     });
     const socketPath = socketPathFor(this.deps.paths, session.id);
     // What hosting needs beyond the core (clients, attach, the screen model
-    // and with it xterm.js) is loaded here, so list and stop never load it.
-    const [{ SessionClients }, { SessionHost }, { loadScreenModelFactory }] = await Promise.all([
+    // and with it xterm.js, the guardian and with it node:child_process) is
+    // loaded here, so list and stop never load it.
+    const [{ SessionClients }, { SessionHost }, { loadScreenModelFactory }, { startGuardian }] = await Promise.all([
       import('./session-clients.js'),
       import('./session-host.js'),
       import('./screen-model.js'),
+      import('./guardian.js'),
     ]);
     const control = await ControlServer.listen(socketPath, (req, reply, takeOver) => {
       const hosted = this.processes.get(session.id);
@@ -240,8 +247,14 @@ export class SessionManager {
     const warnings = [...scan.warnings];
     const sessions: ListedSession[] = [];
     for (const record of scan.records) {
-      if (this.processes.has(record.id) || isSameProcess(hostIdentity(record))) {
+      if (this.processes.has(record.id)) {
         sessions.push({ record, state: 'running' });
+        continue;
+      }
+      // Read with the host's identity, for host-probe.ts: /proc once per host.
+      const hostState = sameProcessState(hostIdentity(record));
+      if (hostState !== undefined) {
+        sessions.push({ record, state: 'running', hostState });
         continue;
       }
       const left = sessionMembers(childIdentity(record), record.tty);

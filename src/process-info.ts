@@ -8,8 +8,8 @@
 // it asks ps(1), whose `lstart` has one-second resolution, and finds session
 // members by controlling terminal, because macOS ps shows no usable
 // session id (docs/ARCHITECTURE.md, "Process identity").
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 export interface ProcessIdentity {
   readonly pid: number;
@@ -21,7 +21,6 @@ interface ProcStat {
   readonly state: string;
   readonly session: number;
   readonly startTicks: number;
-  readonly uid: number;
 }
 
 const isLinux = process.platform === 'linux';
@@ -42,10 +41,8 @@ function bootId(): string {
 
 function readProcStat(pid: number): ProcStat | undefined {
   let text: string;
-  let uid: number;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    uid = statSync(`/proc/${pid}`).uid;
   } catch {
     return undefined; // gone (ENOENT/ESRCH): not an error, just not there
   }
@@ -56,7 +53,16 @@ function readProcStat(pid: number): ProcStat | undefined {
   const session = Number(fields[3]);
   const startTicks = Number(fields[19]);
   if (!Number.isFinite(session) || !Number.isFinite(startTicks)) return undefined;
-  return { pid, state, session, startTicks, uid };
+  return { pid, state, session, startTicks };
+}
+
+/** The owner of a process; undefined when it is gone. */
+function procUid(pid: number): number | undefined {
+  try {
+    return statSync(`/proc/${pid}`).uid;
+  } catch {
+    return undefined; // gone (ENOENT): not an error, just not there
+  }
 }
 
 /** Zombies have exited; they only wait to be reaped and can run no code. */
@@ -65,6 +71,9 @@ function hasExited(state: string): boolean {
 }
 
 function darwinPs(args: string[]): string {
+  // Loaded only here: on Linux, `list` and `stop` never need node:child_process
+  // (with node:dgram, which it loads, about 5% of Node's own start-up).
+  const { execFileSync } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
   try {
     return execFileSync('ps', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   } catch {
@@ -74,15 +83,20 @@ function darwinPs(args: string[]): string {
 
 /** The start-time token of a live process, or undefined when it is gone. */
 export function startTimeOf(pid: number): string | undefined {
+  return liveProcess(pid)?.startTime;
+}
+
+/** A live process's start-time token and state letter (`?` where there is no /proc). */
+function liveProcess(pid: number): { startTime: string; state: string } | undefined {
   if (!Number.isSafeInteger(pid) || pid <= 0) return undefined;
   if (isLinux) {
     const stat = readProcStat(pid);
     if (stat === undefined || hasExited(stat.state)) return undefined;
-    return `${bootId()}:${stat.startTicks}`;
+    return { startTime: `${bootId()}:${stat.startTicks}`, state: stat.state };
   }
   const out = darwinPs(['-o', 'lstart=,stat=', '-p', String(pid)]).trim();
   if (out === '' || / Z\S*$/.test(out)) return undefined;
-  return out.replace(/\s+\S+$/, '');
+  return { startTime: out.replace(/\s+\S+$/, ''), state: '?' };
 }
 
 /**
@@ -103,6 +117,17 @@ export function processState(pid: number): string | undefined {
 /** True when `pid` is still the very process the identity was taken from. */
 export function isSameProcess(identity: ProcessIdentity): boolean {
   return startTimeOf(identity.pid) === identity.startTime;
+}
+
+/**
+ * isSameProcess and processState from one reading of /proc: the state letter
+ * of the very process the identity was taken from (`?` where there is no
+ * /proc), or undefined when that process is gone. `list` asks this of every
+ * host, and each reading of /proc/<pid>/stat costs a few tens of µs.
+ */
+export function sameProcessState(identity: ProcessIdentity): string | undefined {
+  const live = liveProcess(identity.pid);
+  return live?.startTime === identity.startTime ? live.state : undefined;
 }
 
 export function identityOf(pid: number): ProcessIdentity | undefined {
@@ -140,7 +165,7 @@ function linuxSessionMembers(leader: ProcessIdentity): number[] {
     // A session's members all started after its leader. A process of another
     // user is not ours to signal (and only root could).
     if (stat.startTicks < ticks) continue;
-    if (uid !== 0 && stat.uid !== uid) continue;
+    if (uid !== 0 && procUid(stat.pid) !== uid) continue;
     members.push(stat.pid);
   }
   return members;

@@ -8,8 +8,11 @@ import { SourceMap, type SourceMapPayload } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** `at f (file:///…/x.js:12:5)` or `at file:///…/x.js:12:5` */
-const FRAME = /(file:\/\/[^\s()]+\.js):(\d+):(\d+)/;
+/**
+ * `at f (/…/csm-list.cjs:12:5)` (the CommonJS bundle), `at f (file:///…/x.js:12:5)`
+ * (an ES module), or either without the function name.
+ */
+const FRAME = /((?:file:\/\/|\/)[^\s()]+\.c?js):(\d+):(\d+)/;
 
 /** The stack with each position in a file that has a source map replaced by its source position. */
 export function sourceMappedStack(stack: string): string {
@@ -19,8 +22,8 @@ export function sourceMappedStack(stack: string): string {
     .map((line) => {
       const match = FRAME.exec(line);
       if (match === null) return line;
-      const [position, url = '', row = '', column = ''] = match;
-      const file = fileURLToPath(url);
+      const [position, location = '', row = '', column = ''] = match;
+      const file = location.startsWith('file:') ? fileURLToPath(location) : location;
       if (!maps.has(file)) maps.set(file, readMap(file));
       const entry = maps.get(file)?.findEntry(Number(row) - 1, Number(column) - 1);
       if (entry === undefined || !('originalSource' in entry)) return line;

@@ -366,7 +366,8 @@ describe('SessionManager.stopSession', linuxOnly, () => {
     const hosted = await h.start(startOptions(h));
     const other = new SessionManager({ paths: h.paths });
     const [listed] = other.listSessions().sessions;
-    assert.deepEqual(listed, { record: hosted.record, state: 'running' });
+    assert.deepEqual(listed, { record: hosted.record, state: 'running', hostState: listed?.hostState });
+    assert.match(listed?.hostState ?? '', /^[RS?]$/);
 
     const result = await other.stopSession(hosted.record, 3000);
     assert.deepEqual(result, { record: hosted.record, via: 'host', escalatedTo: 'SIGHUP' });
