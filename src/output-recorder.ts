@@ -103,15 +103,23 @@ export class OutputRecorder {
   }
 
   append(chunk: Buffer): void {
+    this.hold(chunk);
+    this.schedule();
+  }
+
+  /**
+   * Appends without starting a write or arming the batch timer: the host
+   * holds each chunk before passing it on and calls schedule() after, so that
+   * a keystroke's echo never waits for a timer to be set.
+   */
+  hold(chunk: Buffer): void {
     if (this.stopped) return;
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
     this.appended += chunk.length;
     if (this.pendingBytes > MAX_PENDING_BYTES) {
       this.stop(new Error(`the disk did not keep up (${this.pendingBytes} bytes waiting)`));
-      return;
     }
-    this.schedule();
   }
 
   resize(cols: number, rows: number): void {
@@ -166,7 +174,7 @@ export class OutputRecorder {
   }
 
   /** Starts a write now if a full batch is waiting, else once the batch delay has passed. */
-  private schedule(): void {
+  schedule(): void {
     if (this.writing || this.closing || this.stopped) return;
     if (this.pendingBytes >= BATCH_BYTES) {
       this.clearTimer();

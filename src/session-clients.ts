@@ -13,7 +13,7 @@
 import type { SessionExit } from './control-protocol.js';
 import type { SessionProcess } from './pty.js';
 import { type ObservedOutput, type ScreenModelFactory, SessionScreen, type TerminalSize } from './session-screen.js';
-import { splitInput } from './terminal-answers.js';
+import { isPlainInput, splitInput } from './terminal-answers.js';
 
 export type { TerminalSize };
 
@@ -274,6 +274,12 @@ export class SessionClients {
     if (member.gone) return;
     if (!member.sink.isTerminal) {
       // A pipe answers no queries: whatever it sends is input, passed on as it is.
+      this.child.write(data);
+      return;
+    }
+    if (isPlainInput(data)) {
+      // A keystroke: splitInput's answer without building it.
+      this.touch(member);
       this.child.write(data);
       return;
     }

@@ -1,10 +1,13 @@
 // The one place where a hosted session's I/O is observed. The PTY child is
-// wrapped so that every output chunk reaches the output history and the
-// activity tracker before anyone else sees it, and every input (the user's
-// terminal, `csm send`, library writes) reaches the tracker, whoever writes.
+// wrapped so that every output chunk reaches the output history before
+// anyone else sees it and the activity tracker right after, and every input
+// (the user's terminal, `csm send`, library writes) reaches the tracker,
+// whoever writes.
 // Per chunk this costs a clock read, an escape scan and an array push: the
 // writing to disk happens later, batched (output-recorder.ts), and so does
-// the status file that `csm list` reads (status-file.ts).
+// the status file that `csm list` reads (status-file.ts). Only the push comes
+// before the chunk is passed on (to the terminal, where a keystroke's echo
+// waits for it); the rest follows it, and input is noted after it is written.
 import { join } from 'node:path';
 import { type ActivitySnapshot, ActivityTracker } from './activity.js';
 import { OutputRecorder } from './output-recorder.js';
@@ -66,7 +69,6 @@ export class SessionObserver {
 
   /** The child as everyone else should see it: observed on the way in and out. */
   attach(child: SessionProcess): SessionProcess {
-    child.onData((chunk) => this.output(chunk));
     return new ObservedProcess(child, this);
   }
 
@@ -102,20 +104,40 @@ export class SessionObserver {
     await this.recorder?.close();
   }
 
-  private output(chunk: Buffer): void {
+  /**
+   * A chunk of output before it is passed on: only what must hold it by then.
+   * A client that catches up while the chunk is passed on has its screen
+   * rebuilt from the history at once (session-screen.ts), so the chunk must
+   * be in the history first.
+   */
+  beforeOutput(chunk: Buffer): void {
+    this.recorder?.hold(chunk);
+  }
+
+  /** The same chunk once passed on: the rest of the bookkeeping, off the path of a keystroke's echo. */
+  afterOutput(chunk: Buffer): void {
     const needed = this.activity.needsInput;
     this.activity.output(chunk);
     this.status?.changed(this.activity.needsInput !== needed);
-    this.recorder?.append(chunk);
+    this.recorder?.schedule();
     for (const listener of this.listeners) listener(chunk);
   }
 }
 
 class ObservedProcess implements SessionProcess {
+  private readonly listeners: ((data: Buffer) => void)[] = [];
+
   constructor(
     private readonly inner: SessionProcess,
     private readonly observer: SessionObserver,
-  ) {}
+  ) {
+    // Observed whether or not anyone listens.
+    inner.onData((chunk) => {
+      observer.beforeOutput(chunk);
+      for (const listener of this.listeners) listener(chunk);
+      observer.afterOutput(chunk);
+    });
+  }
 
   get pid(): number {
     return this.inner.pid;
@@ -130,12 +152,15 @@ class ObservedProcess implements SessionProcess {
   }
 
   onData(listener: (data: Buffer) => void): void {
-    this.inner.onData(listener);
+    this.listeners.push(listener);
   }
 
   write(data: Buffer | string): void {
-    this.observer.input(data);
+    // The keystroke first, the bookkeeping after: the child cannot answer
+    // before this turn of the event loop ends, so nothing sees the difference
+    // but the echo, which comes back sooner.
     this.inner.write(data);
+    this.observer.input(data);
   }
 
   resize(cols: number, rows: number): void {

@@ -50,11 +50,11 @@ export class StatusFile {
   /** Something in the snapshot changed; `urgent` when the status it gives changed kind. */
   changed(urgent: boolean): void {
     if (this.stopped) return;
-    const due = urgent ? 0 : Math.max(0, this.lastWrite + STATUS_REFRESH_MS - this.clock());
     if (this.timer !== undefined) {
       if (!urgent) return; // the write already planned will carry this change too
       clearTimeout(this.timer);
     }
+    const due = urgent ? 0 : Math.max(0, this.lastWrite + STATUS_REFRESH_MS - this.clock());
     this.timer = setTimeout(() => this.write(), due);
     // The PTY keeps the host alive, never this.
     this.timer.unref();

@@ -26,9 +26,19 @@ export interface InputPart {
 const ESC = 0x1b;
 const BEL = 0x07;
 
+/** Keystrokes come one read each: short enough to look at byte by byte, sooner than Buffer.includes gets to its search. */
+const SHORT_INPUT = 16;
+
+/** True when `data` holds no escape, so all of it was typed (splitInput would return it whole); most keystrokes. */
+export function isPlainInput(data: Buffer): boolean {
+  if (data.length > SHORT_INPUT) return !data.includes(ESC);
+  for (let i = 0; i < data.length; i++) if (data[i] === ESC) return false;
+  return true;
+}
+
 /** Splits one read from a client's terminal into what was typed and what was answered, in order. */
 export function splitInput(data: Buffer): InputPart[] {
-  if (!data.includes(ESC)) return [{ kind: 'user', bytes: data }];
+  if (isPlainInput(data)) return [{ kind: 'user', bytes: data }];
   const parts: InputPart[] = [];
   let userStart = 0;
   let i = data.indexOf(ESC);
