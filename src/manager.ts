@@ -31,7 +31,6 @@ import { childIdentity, createSession, hostIdentity, newestFirst, RECORD_VERSION
 import { type FoundSession, type ListEndedResult, resumeTarget, SessionCatalog } from './session-catalog.js';
 import type { SessionClients } from './session-clients.js';
 import type { SessionEnd, SessionHost } from './session-host.js';
-import { newSessionId } from './session-id.js';
 import type { InputClock, SendInput } from './session-input.js';
 import { sendRemote, writeRemote } from './session-io-client.js';
 import { NOT_OBSERVED, sendToChild } from './session-io-server.js';
@@ -148,7 +147,8 @@ export class SessionManager {
     ensurePrivateDir(this.deps.paths.runtimeDir, 'runtime directory', true);
 
     const session = createSession({
-      id: this.deps.newId?.() ?? newSessionId(),
+      // uuid is loaded only here: list and stop never need it.
+      id: this.deps.newId?.() ?? (await import('uuid')).v4(),
       workingDir,
       now: (this.deps.now ?? (() => new Date()))(),
     });
