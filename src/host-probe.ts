@@ -22,7 +22,7 @@ import { type ControlReply, PROTOCOL_VERSION } from './control-protocol.js';
 import type { ListedSession, ListResult } from './manager.js';
 import { type CsmPaths, recordPathFor } from './paths.js';
 import { isSameProcess, processState } from './process-info.js';
-import { shortId } from './session.js';
+import { hostIdentity, shortId } from './session.js';
 import { readStatusFile, statusPathFor } from './status-file.js';
 
 /** A healthy host answers a ping in well under a millisecond; a loaded machine may need a few hundred. */
@@ -87,7 +87,7 @@ async function probe(session: ListedSession, paths: CsmPaths, timeoutMs: number)
   }
   // A host removes its record before it closes its socket, and exits a
   // moment later: under load, sessions being stopped showed as unresponsive.
-  if (!isSameProcess({ pid: record.hostPid, startTime: record.hostStartTime }) || !exists(recordPathFor(paths, record.id))) {
+  if (!isSameProcess(hostIdentity(record)) || !exists(recordPathFor(paths, record.id))) {
     return undefined;
   }
   return { record, state: 'unresponsive' };

@@ -10,7 +10,7 @@
 // spinner, Claude Code's prompt box) reappears, nothing is lost, and plain
 // line-by-line output prints each line exactly once.
 import type { IBufferLine, IMarker, Terminal } from '@xterm/headless';
-import type { LogBytes, SizeChange } from './output-log.js';
+import { type LogBytes, type SizeChange, sizeAt } from './output-log.js';
 
 type XtermModule = typeof import('@xterm/headless');
 
@@ -155,16 +155,6 @@ export async function playOutput(renderer: TextRenderer, piece: LogBytes, sizes:
     await renderer.write(piece.bytes.subarray(at, stop));
     at = stop;
   }
-}
-
-/** The size in effect at `offset`: the last change at or before it. */
-export function sizeAt(sizes: readonly SizeChange[], offset: number): SizeChange | undefined {
-  let found: SizeChange | undefined;
-  for (const size of sizes) {
-    if (size.offset > offset) break;
-    found = size;
-  }
-  return found;
 }
 
 /** All of a recording as lines of text, as `csm logs` prints it. */

@@ -224,7 +224,7 @@ export class SessionManager {
     // From here on, a host that dies takes its session with it.
     const guardian = startGuardian(record, this.deps.paths);
     const host = new SessionHost(
-      { record, process: child, control, guardian, clients, observer, warn },
+      { record, process: child, control, guardian, clients, observer },
       {
         archive: (exit, stoppedWith) => this.archiveEnded(record, exit, stoppedWith, observer, warn),
         release: () => this.endHosting(session.id, record),

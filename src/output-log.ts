@@ -28,6 +28,16 @@ export interface SizeChange {
   readonly rows: number;
 }
 
+/** The size in effect at `offset`: the last change at or before it. */
+export function sizeAt(sizes: readonly SizeChange[], offset: number): SizeChange | undefined {
+  let found: SizeChange | undefined;
+  for (const size of sizes) {
+    if (size.offset > offset) break;
+    found = size;
+  }
+  return found;
+}
+
 export interface LogSegment {
   readonly start: number;
   readonly path: string;

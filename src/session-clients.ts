@@ -13,7 +13,7 @@
 import type { SessionExit } from './control-protocol.js';
 import type { SessionProcess } from './pty.js';
 import { type ObservedOutput, type ScreenModelFactory, SessionScreen, type TerminalSize } from './session-screen.js';
-import { isPlainInput, splitInput } from './terminal-answers.js';
+import { splitInput } from './terminal-answers.js';
 
 export type { TerminalSize };
 
@@ -83,8 +83,6 @@ export class SessionClients {
   private readonly blockers = new Set<object>();
   private size: TerminalSize;
   private ended = false;
-  /** Bytes of output fed to the model so far. */
-  private fed = 0;
   /**
    * From which output offset on a terminal was attached or not. The model
    * answers a query only after parsing it, possibly after a terminal
@@ -138,7 +136,6 @@ export class SessionClients {
    * child (csm's own id line): it goes into the screen model only.
    */
   noteLocalOutput(text: string): void {
-    this.fed += Buffer.byteLength(text);
     this.screen.local(text);
   }
 
@@ -248,7 +245,6 @@ export class SessionClients {
   }
 
   private output(chunk: Buffer): void {
-    this.fed += chunk.length;
     this.screen.output(chunk);
     for (const member of this.members) {
       if (member.queue !== undefined) member.queue.push(chunk);
@@ -277,12 +273,6 @@ export class SessionClients {
       this.child.write(data);
       return;
     }
-    if (isPlainInput(data)) {
-      // A keystroke: splitInput's answer without building it.
-      this.touch(member);
-      this.child.write(data);
-      return;
-    }
     for (const part of splitInput(data)) {
       if (part.kind === 'user' || part.kind === 'focus-in') {
         this.touch(member);
@@ -308,7 +298,7 @@ export class SessionClients {
   private notePresence(): void {
     const terminal = this.members.some((m) => m.sink.isTerminal);
     const last = this.presence[this.presence.length - 1];
-    if (last?.terminal !== terminal) this.presence.push({ from: this.fed, terminal });
+    if (last?.terminal !== terminal) this.presence.push({ from: this.screen.position, terminal });
   }
 
   /** Whether a terminal was attached when the output up to `position` was sent. */

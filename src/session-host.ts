@@ -32,7 +32,6 @@ export interface HostParts {
   readonly clients: SessionClients;
   /** Output history and activity; undefined when the session is not observed. */
   readonly observer: SessionObserver | undefined;
-  readonly warn: (message: string) => void;
 }
 
 /** What the manager does when the session ends, in this order. */
@@ -48,7 +47,6 @@ export class SessionHost {
   readonly process: SessionProcess;
   readonly clients: SessionClients;
   readonly observer: SessionObserver | undefined;
-  readonly warn: (message: string) => void;
   /** Resolves when the child has exited, nothing of its session is left, and its record is gone. */
   readonly ended: Promise<SessionEnd>;
   /** Set by the first stop; later stops share it. */
@@ -61,7 +59,6 @@ export class SessionHost {
     this.process = parts.process;
     this.clients = parts.clients;
     this.observer = parts.observer;
-    this.warn = parts.warn;
     this.ended = parts.process.exited.then((exit) => this.end(exit, parts, hooks));
   }
 

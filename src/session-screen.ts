@@ -19,7 +19,7 @@
 //   pays for one), and serves snapshots and resets while it runs;
 // - without a history (recording off, or stopped by an error), the live model
 //   runs all the time, as it did before the history existed.
-import type { SizeChange } from './output-log.js';
+import { type SizeChange, sizeAt } from './output-log.js';
 import type { ScreenModel } from './screen-model.js';
 import type { ReportedColours } from './screen-state.js';
 
@@ -107,6 +107,11 @@ export class SessionScreen {
     });
     // Without a history, only a model that sees every byte knows the screen.
     this.update();
+  }
+
+  /** Bytes of output the session has shown so far (csm's own included): where a reply's question was asked. */
+  get position(): number {
+    return this.fed;
   }
 
   /** Whether a live model is running (for tests and diagnostics). */
@@ -215,11 +220,7 @@ export class SessionScreen {
     const recorded = this.historyLost ? undefined : this.history?.recorded();
     const start = recorded?.start ?? this.childBytes;
     const sizes = recorded?.sizes ?? [];
-    let initial: TerminalSize = this.size;
-    if (recorded !== undefined) {
-      initial = sizes[0] ?? this.size;
-      for (const change of sizes) if (change.offset <= start) initial = change;
-    }
+    const initial: TerminalSize = recorded === undefined ? this.size : (sizeAt(sizes, start) ?? sizes[0] ?? this.size);
     const model = this.createModel(initial.cols, initial.rows);
     if (Object.keys(this.colours).length > 0) model.setColours(this.colours);
     let current = initial;

@@ -30,7 +30,7 @@ const BEL = 0x07;
 const SHORT_INPUT = 16;
 
 /** True when `data` holds no escape, so all of it was typed (splitInput would return it whole); most keystrokes. */
-export function isPlainInput(data: Buffer): boolean {
+function isPlainInput(data: Buffer): boolean {
   if (data.length > SHORT_INPUT) return !data.includes(ESC);
   for (let i = 0; i < data.length; i++) if (data[i] === ESC) return false;
   return true;

@@ -3,7 +3,7 @@
 // --raw gives the exact bytes, which replay with `cat` in a terminal.
 import { CsmError } from '../errors.js';
 import { type FoundSession, SessionManager } from '../manager.js';
-import type { LogBytes } from '../output-log.js';
+import { type LogBytes, sizeAt } from '../output-log.js';
 import { resolvePaths } from '../paths.js';
 import { shortId } from '../session.js';
 import type { CommandContext } from './context.js';
@@ -57,7 +57,7 @@ async function renderedLogs(
   options: LogsCommandOptions,
   out: (text: string | Buffer) => void,
 ): Promise<void> {
-  const { DEFAULT_SIZE, TextRenderer, playOutput, sizeAt } = await import('../log-render.js');
+  const { DEFAULT_SIZE, TextRenderer, playOutput } = await import('../log-render.js');
   let sizes = manager.outputSizes(found.record.id);
   const first = sizeAt(sizes, pieces[0]?.start ?? 0) ?? sizes[0] ?? DEFAULT_SIZE;
   // --tail holds back the lines of what was already recorded, to print the last N once it is all rendered.

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { playOutput, sizeAt, TextRenderer } from '../../src/log-render.js';
+import { playOutput, TextRenderer } from '../../src/log-render.js';
+import { sizeAt } from '../../src/output-log.js';
 
 async function render(text: string | Buffer, cols = 40, rows = 5): Promise<string[]> {
   const lines: string[] = [];
