@@ -10,6 +10,9 @@
 //   csm-<cmd>.cjs   one per command (src/commands/<cmd>.ts), all it needs
 //   csm-errors.cjs  errors.ts, shared, so that `instanceof CsmError` in main
 //                   holds for an error a command throws
+//   csm-hosting.cjs hosting.ts: what only a session's host runs
+//   csm-attach-client.cjs, csm-log-render.cjs: the attach client and the
+//                   log renderer, loaded by the commands that use them
 //
 // An import of one of these parts from another is left as a require() of its
 // file; everything else is copied into each part that uses it (on disk only:
@@ -20,7 +23,7 @@
 // uses (csm.cjs, csm-*.cjs): code that finds files relative to its own module
 // (the screen worker, the reaper, bin/csm) resolves the same from a part as
 // from dist/<module>.js.
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
@@ -34,6 +37,12 @@ const parts = new Map([
   [join(src, 'cli.ts'), 'csm-cli'],
   [join(src, 'errors.ts'), 'csm-errors'],
 ]);
+// Code that only some commands run, which the modules that need it import
+// with import(): a part of its own keeps it out of every other command's
+// file (the CommonJS loader reads and compiles a whole file, used or not).
+parts.set(join(src, 'hosting.ts'), 'csm-hosting');
+parts.set(join(src, 'attach-client.ts'), 'csm-attach-client');
+parts.set(join(src, 'log-render.ts'), 'csm-log-render');
 for (const name of readdirSync(join(src, 'commands'))) {
   if (name.endsWith('.ts') && name !== 'context.ts') parts.set(join(src, 'commands', name), `csm-${basename(name, '.ts')}`);
 }
@@ -82,3 +91,20 @@ await build({
   sourcesContent: false,
   logLevel: 'warning',
 });
+
+// V8 keeps each part's source text for as long as the process runs (a host
+// runs for days) and stores a text with one character beyond ASCII at two
+// bytes per character: one arrow in a kept comment doubled csm-start.cjs's
+// 200 KB in every host. esbuild escapes strings and names; comments it keeps
+// (on members of object literals) must be ASCII in src/.
+for (const name of readdirSync(outdir)) {
+  if (!/^csm(-[\w-]+)?\.cjs$/.test(name)) continue;
+  const lines = readFileSync(join(outdir, name), 'utf8').split('\n');
+  const line = lines.findIndex((text) => [...text].some((char) => char.charCodeAt(0) > 0x7f));
+  if (line !== -1) {
+    console.error(
+      `bundle: dist/${name}:${line + 1} is not ASCII: ${lines[line].trim()}\nuse ASCII in that comment in src/ (see scripts/bundle.mjs)`,
+    );
+    process.exit(1);
+  }
+}

@@ -6,13 +6,13 @@
 // the payload. Data frames carry raw bytes; control frames carry JSON.
 
 export const FrameType = {
-  /** Host → client: terminal output. Client → host: keystrokes and terminal answers. */
+  /** Host -> client: terminal output. Client -> host: keystrokes and terminal answers. */
   data: 1,
-  /** Client → host: the client's terminal changed size. JSON {cols, rows}. */
+  /** Client -> host: the client's terminal changed size. JSON {cols, rows}. */
   resize: 2,
-  /** Client → host: leaving (empty payload). Host → client: left; JSON {reset}, then the host closes. */
+  /** Client -> host: leaving (empty payload). Host -> client: left; JSON {reset}, then the host closes. */
   detach: 3,
-  /** Host → client: the session ended. JSON {exit, reset}, then the host closes. */
+  /** Host -> client: the session ended. JSON {exit, reset}, then the host closes. */
   exit: 4,
 } as const;
 

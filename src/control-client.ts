@@ -1,7 +1,6 @@
 // The client side of the control socket, used by `list` and `stop` from any
 // terminal. Every call is bounded in time: a hung host (SIGSTOP, deadlock)
 // must never hang the caller.
-import { connect } from 'node:net';
 import { type ControlReply, type ControlRequest, encode, LineSplitter } from './control-protocol.js';
 
 export type ControlOutcome =
@@ -23,12 +22,14 @@ export interface RequestTimeouts {
  * collects replies until `isFinal` says so, the host closes the connection,
  * or a timeout passes.
  */
-export function request(
+export async function request(
   socketPath: string,
   message: ControlRequest | readonly ControlRequest[],
   timeouts: RequestTimeouts,
   isFinal: (reply: ControlReply) => boolean,
 ): Promise<ControlOutcome> {
+  // Loaded only when a host is asked: `list` mostly reads status files (host-probe.ts).
+  const { connect } = await import('node:net');
   return new Promise((resolve) => {
     const replies: ControlReply[] = [];
     const lines = new LineSplitter();

@@ -2,8 +2,10 @@
 // which). Only the version and the plain `list` forms are known up front:
 // everything else loads after the `--version` fast path, so that it reads no
 // other file of the bundle (scripts/bundle.mjs), and plain `list` loads its
-// command without the parser (list-fast-path.ts).
+// command without the parser (list-fast-path.ts) and without the standard
+// streams (std-streams.ts).
 import { plainListOptions } from './list-fast-path.js';
+import { DirectStdout, StdStreams } from './std-streams.js';
 import { VERSION } from './version.js';
 
 export async function main(argv: readonly string[]): Promise<void> {
@@ -13,28 +15,37 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.stdout.write(`${VERSION}\n`);
     return;
   }
-  const [{ exitCodeFor }, { closeHungUpTerminal }, { currentDir }] = await Promise.all([
-    import('./errors.js'),
-    import('./terminal-link.js'),
-    import('./working-dir.js'),
-  ]);
+  const [{ exitCodeFor }, { currentDir }] = await Promise.all([import('./errors.js'), import('./working-dir.js')]);
+  const std = new StdStreams();
   let code: number;
   try {
-    const ctx = { cwd: currentDir(process.env), env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
+    // Every command fails alike when there is no current directory to name, list included.
+    const cwd = currentDir(process.env);
     const list = plainListOptions(argv);
     if (list !== undefined) {
       const { listCommand } = await import('./commands/list.js');
-      code = await listCommand(list, ctx);
+      code = await listCommand(list, {
+        env: process.env,
+        stdout: new DirectStdout(std),
+        get stderr() {
+          return std.stderr;
+        },
+      });
     } else {
       const { runCli } = await import('./cli.js');
+      const ctx = { cwd, env: process.env, stdin: std.stdin, stdout: std.stdout, stderr: std.stderr };
       code = await runCli(argv, ctx);
     }
   } catch (error) {
-    code = exitCodeFor(error, process.stderr);
+    code = exitCodeFor(error, std.stderr);
   }
+  // Nothing was written through a stream (only DirectStdout's synchronous
+  // writes): nothing to drain.
+  if (!std.used) process.exit(code);
   // Exit explicitly once stdout has drained: a paused stdin or a closing
   // socket must not keep csm alive, and exiting before the drain would lose
   // the tail of the output.
+  const { closeHungUpTerminal } = await import('./terminal-link.js');
   process.stdout.write('', () => {
     closeHungUpTerminal([process.stdin, process.stdout, process.stderr]);
     process.exit(code);

@@ -13,13 +13,11 @@ import { buildChildEnv } from './child-env.js';
 import { withConversationId } from './claude-args.js';
 import { request } from './control-client.js';
 import { PROTOCOL_VERSION, type SessionExit } from './control-protocol.js';
-import { ControlServer } from './control-server.js';
 import { NotObservedError, SessionNotFoundError, StopError } from './errors.js';
 import { DEFAULT_COMMAND, resolveExecutable } from './executable.js';
 import type { EndedRecord } from './history.js';
 import { type Follower, followLog } from './output-follow.js';
 import { type LogBytes, logDirFor, logEnd, readLog, readSizes, removeLog, type SizeChange } from './output-log.js';
-import { DEFAULT_LOG_MAX_BYTES } from './output-recorder.js';
 import type { CsmPaths } from './paths.js';
 import { socketPathFor } from './paths.js';
 import { ensurePrivateDir } from './private-dir.js';
@@ -34,12 +32,14 @@ import type { SessionEnd, SessionHost } from './session-host.js';
 import type { InputClock, SendInput } from './session-input.js';
 import { sendRemote, writeRemote } from './session-io-client.js';
 import { NOT_OBSERVED, sendToChild } from './session-io-server.js';
-import { SessionObserver } from './session-observer.js';
+import type { SessionObserver } from './session-observer.js';
 import { reportSession, type StatusReport } from './session-report.js';
 import { type Probe, type WaitOutcome, type WaitTarget, waitForState } from './session-wait.js';
 import { DEFAULT_STOP_TIMEOUT_MS } from './stop-defaults.js';
 import { sleep, terminateProcess, terminateSession } from './terminate.js';
 import { resolveWorkingDir } from './working-dir.js';
+
+type Hosting = typeof import('./hosting.js');
 
 /** A healthy host answers within milliseconds; beyond this it is hung. */
 export const HOST_ANSWER_MS = 2000;
@@ -146,23 +146,16 @@ export class SessionManager {
     this.registry.prepare();
     ensurePrivateDir(this.deps.paths.runtimeDir, 'runtime directory', true);
 
+    // What hosting needs beyond the core (hosting.ts) is loaded here, so list and stop never load it.
+    const hosting = await import('./hosting.js');
+    const { SessionClients, SessionHost, startGuardian } = hosting;
     const session = createSession({
-      // uuid is loaded only here: list and stop never need it.
-      id: this.deps.newId?.() ?? (await import('uuid')).v4(),
+      id: this.deps.newId?.() ?? hosting.newSessionId(),
       workingDir,
       now: (this.deps.now ?? (() => new Date()))(),
     });
     const socketPath = socketPathFor(this.deps.paths, session.id);
-    // What hosting needs beyond the core (clients, attach, the screen model
-    // and with it xterm.js, the guardian and with it node:child_process) is
-    // loaded here, so list and stop never load it.
-    const [{ SessionClients }, { SessionHost }, { loadScreenModelFactory }, { startGuardian }] = await Promise.all([
-      import('./session-clients.js'),
-      import('./session-host.js'),
-      import('./screen-model.js'),
-      import('./guardian.js'),
-    ]);
-    const control = await ControlServer.listen(socketPath, (req, reply, takeOver) => {
+    const control = await hosting.ControlServer.listen(socketPath, (req, reply, takeOver) => {
       const hosted = this.processes.get(session.id);
       if (req.op === 'ping') {
         reply({ ok: true, event: 'pong', id: session.id, pid: hosted?.process.pid ?? 0, hostPid: process.pid });
@@ -180,14 +173,14 @@ export class SessionManager {
       options.conversationId !== false,
     );
     // Models are made only when needed (session-screen.ts): none before the child runs.
-    const screenModel = this.deps.screenModel ?? (await loadScreenModelFactory());
+    const screenModel = this.deps.screenModel ?? (await hosting.loadScreenModelFactory());
     let child: SessionProcess;
     let observer: SessionObserver | undefined;
     const warn = options.onWarning ?? (() => undefined);
     try {
       options.beforeSpawn?.(session);
-      const spawn = this.deps.spawn ?? (await import('./pty.js')).spawnSessionProcess;
-      observer = options.observe === false ? undefined : this.observerFor(session.id, options, warn);
+      const spawn = this.deps.spawn ?? hosting.spawnSessionProcess;
+      observer = options.observe === false ? undefined : this.observerFor(hosting, session.id, options, warn);
       child = await spawn({
         command,
         args,
@@ -465,9 +458,9 @@ export class SessionManager {
     return isSameProcess(hostIdentity(record)) && this.registry.has(record.id);
   }
 
-  private observerFor(id: string, options: StartOptions, warn: (message: string) => void): SessionObserver {
-    const maxBytes = options.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES;
-    return new SessionObserver({
+  private observerFor(hosting: Hosting, id: string, options: StartOptions, warn: (message: string) => void): SessionObserver {
+    const maxBytes = options.logMaxBytes ?? hosting.DEFAULT_LOG_MAX_BYTES;
+    return new hosting.SessionObserver({
       clock: () => this.nowMs(),
       cols: options.cols,
       rows: options.rows,

@@ -59,7 +59,7 @@ export class TerminalScanner {
   private csiOther = false;
   /** CSI: the private marker ('<', '=', '>' or '?') it began with, or 0. */
   private csiMarker = 0;
-  /** CSI: the last intermediate byte (0x20–0x2f), or 0. */
+  /** CSI: the last intermediate byte (0x20-0x2f), or 0. */
   private csiIntermediate = 0;
   private csiStarted = false;
   private param = 0;

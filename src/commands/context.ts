@@ -1,6 +1,8 @@
 // What every command gets from the outside world, passed in rather than read
 // from globals so that commands can be called (and tested) with any cwd, env
 // and streams.
+import type { TextOutput } from '../std-streams.js';
+
 export interface CommandContext {
   readonly cwd: string;
   readonly env: NodeJS.ProcessEnv;
@@ -9,8 +11,15 @@ export interface CommandContext {
   readonly stderr: NodeJS.WriteStream;
 }
 
+/** What a command that only prints a result needs (list): its output may bypass process.stdout (std-streams.ts). */
+export interface OutputContext {
+  readonly env: NodeJS.ProcessEnv;
+  readonly stdout: TextOutput;
+  readonly stderr: NodeJS.WriteStream;
+}
+
 /** Diagnostics must never fail the command, even if stderr is gone. */
-export function say(ctx: CommandContext, line: string): void {
+export function say(ctx: Pick<CommandContext, 'stderr'>, line: string): void {
   try {
     ctx.stderr.write(`csm: ${line}\n`);
   } catch {

@@ -8,7 +8,7 @@ import { resolvePaths } from '../paths.js';
 import { type SessionRecord, shortId } from '../session.js';
 import { liveReport } from '../session-report.js';
 import { endedStatus, formatStatus } from '../status.js';
-import { type CommandContext, say } from './context.js';
+import { type OutputContext, say } from './context.js';
 
 export interface ListCommandOptions {
   readonly json: boolean;
@@ -17,7 +17,7 @@ export interface ListCommandOptions {
   readonly all: boolean;
 }
 
-export async function listCommand(options: ListCommandOptions, ctx: CommandContext): Promise<number> {
+export async function listCommand(options: ListCommandOptions, ctx: OutputContext): Promise<number> {
   const paths = resolvePaths(ctx.env);
   const manager = new SessionManager({ paths });
   // Every host is asked at once, bounded: hung ones (SIGSTOP, deadlock) are
@@ -27,8 +27,8 @@ export async function listCommand(options: ListCommandOptions, ctx: CommandConte
   for (const warning of new Set([...warnings, ...ended.warnings])) say(ctx, `warning: ${warning}`);
 
   if (options.quiet) {
-    for (const { record } of sessions) ctx.stdout.write(`${record.id}\n`);
-    for (const record of ended.sessions) ctx.stdout.write(`${record.id}\n`);
+    const ids = [...sessions.map(({ record }) => record.id), ...ended.sessions.map((record) => record.id)];
+    if (ids.length > 0) ctx.stdout.write(`${ids.join('\n')}\n`);
     return 0;
   }
   const reports = await Promise.all(sessions.map((s) => reportOf(s, manager)));

@@ -1,11 +1,11 @@
 // csm list and csm stop from a second terminal, against sessions started in
 // their own terminals.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { describe } from 'node:test';
 import { e2e } from '../helpers/e2e.js';
-import { FAKE_CLAUDE } from '../helpers/paths.js';
+import { FAKE_CLAUDE, REPO_ROOT } from '../helpers/paths.js';
 import type { Sandbox } from '../helpers/sandbox.js';
 import { type StartedSession, startSession } from '../helpers/session.js';
 
@@ -88,6 +88,34 @@ describe('csm list', () => {
     for (const session of [first, second]) session.terminal.type('quit\r');
     assert.equal(await first.terminal.waitForExit(), 0);
     assert.equal(await second.terminal.waitForExit(), 0);
+  });
+
+  e2e('list reads the registry without the parser, the hosting code, or stream, net and tty (its start-up budget)', async (sb) => {
+    const session = await startSession(sb);
+    const probeFile = join(sb.root, 'load-probe.json');
+    const listed = await sb
+      .spawnCsm(['list'], {
+        stdin: 'ignore',
+        via: [process.execPath, '--require', join(REPO_ROOT, 'test', 'fixtures', 'load-probe.cjs')],
+        env: { CSM_TEST_LOAD_PROBE: probeFile },
+      })
+      .waitForExit();
+    assert.equal(listed.code, 0);
+    assert.match(listed.stdout, new RegExp(`^${session.shortId} `, 'm'));
+    const loaded = JSON.parse(readFileSync(probeFile, 'utf8')) as { builtins: string[]; files: string[] };
+    // A running host's status comes from its status file: no socket, so no net.
+    for (const name of ['net', 'tty', 'stream', 'child_process', 'crypto', 'fs/promises']) {
+      assert.ok(!loaded.builtins.includes(name), `list loaded node:${name}`);
+    }
+    const files = loaded.files.map((file) => basename(file));
+    assert.deepEqual(
+      files.filter((file) => file.startsWith('csm')),
+      ['csm', 'csm.cjs', 'csm-errors.cjs', 'csm-list.cjs'],
+    );
+    assert.ok(!loaded.files.some((file) => file.includes('node-pty')), 'list loaded node-pty');
+
+    session.terminal.type('quit\r');
+    assert.equal(await session.terminal.waitForExit(), 0);
   });
 
   e2e('list with no sessions says so and exits 0 without creating any directory', async (sb) => {
