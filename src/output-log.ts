@@ -14,7 +14,7 @@
 import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { errnoCode, StateDirError } from './errors.js';
-import type { CsmPaths } from './paths.js';
+import { type CsmPaths, entryPath } from './paths.js';
 import { describeErrno } from './private-dir.js';
 import { isSessionId } from './session.js';
 
@@ -50,11 +50,11 @@ export interface LogBytes {
 }
 
 export function logsRoot(paths: CsmPaths): string {
-  return join(paths.stateDir, 'logs');
+  return entryPath(paths.stateDir, 'logs');
 }
 
 export function logDirFor(paths: CsmPaths, id: string): string {
-  return join(logsRoot(paths), id);
+  return entryPath(logsRoot(paths), id);
 }
 
 export function segmentPath(dir: string, start: number): string {

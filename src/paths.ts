@@ -2,7 +2,7 @@
 // control sockets live in a short runtime directory so that their paths stay
 // under the sun_path limit (104 bytes on macOS, 108 on Linux).
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, normalize } from 'node:path';
 import { StateDirError } from './errors.js';
 
 export interface CsmPaths {
@@ -21,9 +21,10 @@ export function resolvePaths(
   uid: number = process.getuid?.() ?? 0,
   home: string = homedir(),
 ): CsmPaths {
-  const stateDir = nonEmpty(env.CSM_HOME) ?? join(nonEmpty(env.XDG_STATE_HOME) ?? join(home, '.local', 'state'), 'csm');
+  // Normalised, so that entryPath may append to them.
+  const stateDir = normalize(nonEmpty(env.CSM_HOME) ?? join(nonEmpty(env.XDG_STATE_HOME) ?? join(home, '.local', 'state'), 'csm'));
   const xdgRuntime = nonEmpty(env.XDG_RUNTIME_DIR);
-  const runtimeDir = nonEmpty(env.CSM_RUNTIME_DIR) ?? (xdgRuntime !== undefined ? join(xdgRuntime, 'csm') : `/tmp/csm-${uid}`);
+  const runtimeDir = normalize(nonEmpty(env.CSM_RUNTIME_DIR) ?? (xdgRuntime !== undefined ? join(xdgRuntime, 'csm') : `/tmp/csm-${uid}`));
   return { stateDir, sessionsDir: join(stateDir, 'sessions'), runtimeDir };
 }
 
@@ -38,7 +39,18 @@ export function socketPathFor(paths: CsmPaths, id: string): string {
 }
 
 export function recordPathFor(paths: CsmPaths, id: string): string {
-  return join(paths.sessionsDir, `${id}.json`);
+  return entryPath(paths.sessionsDir, `${id}.json`);
+}
+
+/**
+ * join(dir, name) for a directory already normalised (every directory here
+ * comes from resolvePaths through join) and a plain name: no separator, not
+ * `.` or `..` (a session id, a name readdir gave). `list` builds a few such
+ * paths per session, and path.join's normalising, cold, took 1.5 ms of a
+ * 100-session list.
+ */
+export function entryPath(dir: string, name: string): string {
+  return dir.endsWith('/') ? dir + name : `${dir}/${name}`;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -7,7 +7,7 @@ import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, read
 import { join } from 'node:path';
 import { errnoCode, StateDirError } from './errors.js';
 import type { CsmPaths } from './paths.js';
-import { recordPathFor } from './paths.js';
+import { entryPath, recordPathFor } from './paths.js';
 import { describeErrno, ensurePrivateDir } from './private-dir.js';
 import { isSessionId, parseRecord, type SessionRecord, serializeRecord } from './session.js';
 
@@ -83,7 +83,7 @@ export class Registry {
       throw new StateDirError(`cannot read ${this.paths.sessionsDir}: ${describeErrno(errnoCode(error), error)}`);
     }
     for (const name of names.sort()) {
-      const path = join(this.paths.sessionsDir, name);
+      const path = entryPath(this.paths.sessionsDir, name);
       if (name.startsWith('.')) {
         this.collectAbandonedTemp(path);
         continue;

@@ -14,10 +14,10 @@
 // Any error stops the writing for good and removes the file, so that readers
 // ask the host instead of trusting a file that no longer moves.
 import { rmSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { ActivitySnapshot } from './activity.js';
 import { logDirFor } from './output-log.js';
-import type { CsmPaths } from './paths.js';
+import { type CsmPaths, entryPath } from './paths.js';
 import { readPrivateFile, writePrivateFile } from './private-file.js';
 
 export const STATUS_FILE = 'status.json';
@@ -31,7 +31,7 @@ export const STATUS_REFRESH_MS = 500;
 const MAX_STATUS_BYTES = 16 * 1024;
 
 export function statusPathFor(paths: CsmPaths, id: string): string {
-  return join(logDirFor(paths, id), STATUS_FILE);
+  return entryPath(logDirFor(paths, id), STATUS_FILE);
 }
 
 export class StatusFile {

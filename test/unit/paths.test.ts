@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { StateDirError } from '../../src/errors.js';
-import { MAX_SOCKET_PATH_BYTES, recordPathFor, resolvePaths, socketPathFor } from '../../src/paths.js';
+import { entryPath, MAX_SOCKET_PATH_BYTES, recordPathFor, resolvePaths, socketPathFor } from '../../src/paths.js';
 
 const ID = '3f2a9c1e-8b7d-4e6f-a5b4-c3d2e1f0a9b8';
 const HOME = '/home/ada';
@@ -26,6 +26,21 @@ describe('resolvePaths: state directory', () => {
   test('empty CSM_HOME and XDG_STATE_HOME count as unset', () => {
     assert.equal(resolvePaths({ CSM_HOME: '', XDG_STATE_HOME: '/xdg/state' }, 1000, HOME).stateDir, '/xdg/state/csm');
     assert.equal(resolvePaths({ CSM_HOME: '', XDG_STATE_HOME: '' }, 1000, HOME).stateDir, '/home/ada/.local/state/csm');
+  });
+});
+
+describe('resolvePaths: normalised directories, so that entryPath equals join', () => {
+  test('doubled and trailing slashes and dot segments in CSM_HOME and CSM_RUNTIME_DIR are normalised', () => {
+    const paths = resolvePaths({ CSM_HOME: '/srv//csm/./state', CSM_RUNTIME_DIR: 'run/../r' }, 1000, HOME);
+    assert.equal(paths.stateDir, '/srv/csm/state');
+    assert.equal(paths.runtimeDir, 'r');
+    assert.equal(recordPathFor(paths, ID), `/srv/csm/state/sessions/${ID}.json`);
+  });
+
+  test('entryPath appends a plain name, also to a directory that ends in a slash (the root, or normalize of "a/")', () => {
+    assert.equal(entryPath('/srv/csm', 'logs'), '/srv/csm/logs');
+    assert.equal(entryPath('/', 'csm'), '/csm');
+    assert.equal(entryPath('relative/', 'x.json'), 'relative/x.json');
   });
 });
 
