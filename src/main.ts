@@ -1,9 +1,11 @@
 // The one place errors become exit codes (exitCodeFor in errors.ts says
-// which). Only the version and the plain `list` forms are known up front:
-// everything else loads after the `--version` fast path, so that it reads no
-// other file of the bundle (scripts/bundle.mjs), and plain `list` loads its
-// command without the parser (list-fast-path.ts).
+// which). Only the version and the plain forms of `list`, `start` and the
+// background host are known up front: everything else loads after the
+// `--version` fast path, so that it reads no other file of the bundle
+// (scripts/bundle.mjs), and the plain forms load their command without the
+// parser (list-fast-path.ts, start-fast-path.ts).
 import { plainListOptions } from './list-fast-path.js';
+import { plainHostOptions, plainStartOptions } from './start-fast-path.js';
 import { VERSION } from './version.js';
 
 export async function main(argv: readonly string[]): Promise<void> {
@@ -22,9 +24,17 @@ export async function main(argv: readonly string[]): Promise<void> {
   try {
     const ctx = { cwd: currentDir(process.env), env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
     const list = plainListOptions(argv);
+    const start = plainStartOptions(argv);
+    const host = plainHostOptions(argv);
     if (list !== undefined) {
       const { listCommand } = await import('./commands/list.js');
       code = await listCommand(list, ctx);
+    } else if (start !== undefined) {
+      const { startCommand } = await import('./commands/start.js');
+      code = await startCommand(start, ctx);
+    } else if (host !== undefined) {
+      const { hostCommand } = await import('./commands/host.js');
+      code = await hostCommand(host, ctx);
     } else {
       const { runCli } = await import('./cli.js');
       code = await runCli(argv, ctx);
