@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { CsmError, errnoCode, SpawnError } from './errors.js';
+import { HOST_COMMAND } from './start-fast-path.js';
 
 export interface BackgroundStart {
   readonly dir: string;
@@ -25,8 +26,6 @@ export type HostReport =
 
 /** Starting takes milliseconds; a host silent this long is stuck (it is then ended). */
 export const HOST_READY_MS = 30_000;
-/** The name of the hidden command that hosts a session with no terminal. */
-export const HOST_COMMAND = '__host';
 
 const CSM_BIN = fileURLToPath(new URL('../bin/csm', import.meta.url));
 

@@ -3,11 +3,11 @@
 // imported inside its action, so `csm --help` and `csm list` load neither
 // node-pty nor anything else they do not use.
 import { Command, Option } from 'commander';
-import { HOST_COMMAND } from './background-host.js';
 import type { CommandContext } from './commands/context.js';
 import { DEFAULT_DETACH_KEY } from './detach-key.js';
 import { parseDuration } from './duration.js';
 import { UsageError } from './errors.js';
+import { HOST_COMMAND } from './start-fast-path.js';
 import { DEFAULT_STOP_TIMEOUT_MS } from './stop-defaults.js';
 import { VERSION } from './version.js';
 

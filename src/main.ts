@@ -1,10 +1,12 @@
 // The one place errors become exit codes (exitCodeFor in errors.ts says
-// which). Only the version and the plain `list` forms are known up front:
-// everything else loads after the `--version` fast path, so that it reads no
-// other file of the bundle (scripts/bundle.mjs), and plain `list` loads its
-// command without the parser (list-fast-path.ts) and without the standard
-// streams (std-streams.ts).
+// which). Only the version and the plain forms of `list`, `start` and the
+// background host are known up front: everything else loads after the
+// `--version` fast path, so that it reads no other file of the bundle
+// (scripts/bundle.mjs), and the plain forms load their command without the
+// parser (list-fast-path.ts, start-fast-path.ts); plain `list` also without
+// the standard streams (std-streams.ts).
 import { plainListOptions } from './list-fast-path.js';
+import { plainHostOptions, plainStartOptions } from './start-fast-path.js';
 import { DirectStdout, StdStreams } from './std-streams.js';
 import { VERSION } from './version.js';
 
@@ -21,7 +23,10 @@ export async function main(argv: readonly string[]): Promise<void> {
   try {
     // Every command fails alike when there is no current directory to name, list included.
     const cwd = currentDir(process.env);
+    const ctx = () => ({ cwd, env: process.env, stdin: std.stdin, stdout: std.stdout, stderr: std.stderr });
     const list = plainListOptions(argv);
+    const start = plainStartOptions(argv);
+    const host = plainHostOptions(argv);
     if (list !== undefined) {
       const { listCommand } = await import('./commands/list.js');
       code = await listCommand(list, {
@@ -31,10 +36,15 @@ export async function main(argv: readonly string[]): Promise<void> {
           return std.stderr;
         },
       });
+    } else if (start !== undefined) {
+      const { startCommand } = await import('./commands/start.js');
+      code = await startCommand(start, ctx());
+    } else if (host !== undefined) {
+      const { hostCommand } = await import('./commands/host.js');
+      code = await hostCommand(host, ctx());
     } else {
       const { runCli } = await import('./cli.js');
-      const ctx = { cwd, env: process.env, stdin: std.stdin, stdout: std.stdout, stderr: std.stderr };
-      code = await runCli(argv, ctx);
+      code = await runCli(argv, ctx());
     }
   } catch (error) {
     code = exitCodeFor(error, std.stderr);

@@ -2,7 +2,7 @@
 // their own terminals.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { describe } from 'node:test';
 import { e2e } from '../helpers/e2e.js';
 import { FAKE_CLAUDE, REPO_ROOT } from '../helpers/paths.js';
@@ -92,27 +92,23 @@ describe('csm list', () => {
 
   e2e('list reads the registry without the parser, the hosting code, or stream, net and tty (its start-up budget)', async (sb) => {
     const session = await startSession(sb);
-    const probeFile = join(sb.root, 'load-probe.json');
+    const log = join(sb.root, 'load-log.jsonl');
     const listed = await sb
       .spawnCsm(['list'], {
         stdin: 'ignore',
         via: [process.execPath, '--require', join(REPO_ROOT, 'test', 'fixtures', 'load-probe.cjs')],
-        env: { CSM_TEST_LOAD_PROBE: probeFile },
+        env: { CSM_TEST_LOAD_LOG: log },
       })
       .waitForExit();
     assert.equal(listed.code, 0);
     assert.match(listed.stdout, new RegExp(`^${session.shortId} `, 'm'));
-    const loaded = JSON.parse(readFileSync(probeFile, 'utf8')) as { builtins: string[]; files: string[] };
+    const loaded = JSON.parse(readFileSync(log, 'utf8')) as { parts: string[]; builtins: string[]; nodePty: boolean };
     // A running host's status comes from its status file: no socket, so no net.
     for (const name of ['net', 'tty', 'stream', 'child_process', 'crypto', 'fs/promises']) {
       assert.ok(!loaded.builtins.includes(name), `list loaded node:${name}`);
     }
-    const files = loaded.files.map((file) => basename(file));
-    assert.deepEqual(
-      files.filter((file) => file.startsWith('csm')),
-      ['csm', 'csm.cjs', 'csm-errors.cjs', 'csm-list.cjs'],
-    );
-    assert.ok(!loaded.files.some((file) => file.includes('node-pty')), 'list loaded node-pty');
+    assert.deepEqual(loaded.parts, ['csm-errors.cjs', 'csm-list.cjs', 'csm.cjs']);
+    assert.equal(loaded.nodePty, false, 'list loaded node-pty');
 
     session.terminal.type('quit\r');
     assert.equal(await session.terminal.waitForExit(), 0);

@@ -1,12 +1,14 @@
 // csm start as a person uses it: where the session runs, what csm says before
 // and after, the exit status, arguments and environment the child gets.
 import assert from 'node:assert/strict';
-import { mkdirSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe } from 'node:test';
 import { e2e } from '../helpers/e2e.js';
 import { BANNER, ENV_LINE, parseEnv, SESSION_LINE } from '../helpers/fake.js';
+import { REPO_ROOT } from '../helpers/paths.js';
 import { startSession } from '../helpers/session.js';
+import { waitFor } from '../helpers/wait.js';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -103,5 +105,38 @@ describe('csm start', () => {
     assert.equal(lines.length, 2, result.stderr);
     assert.match(lines[0] ?? '', SESSION_LINE);
     assert.match(lines[1] ?? '', /^csm: session [0-9a-f]{8} ended \(exit 0\)$/);
+  });
+
+  e2e('plain start forms and the background host they start never load commander; start --help does', async (sb) => {
+    const log = join(sb.root, 'loads.jsonl');
+    const env = { NODE_OPTIONS: `--require ${join(REPO_ROOT, 'test', 'fixtures', 'load-probe.cjs')}`, CSM_TEST_LOAD_LOG: log };
+    /** The parts of csm's bundle that the process run with these arguments loaded. */
+    const partsOf = (...argv: string[]) => {
+      if (!existsSync(log)) return undefined;
+      const loads = readFileSync(log, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { argv: string[]; parts: string[] });
+      return loads.find((load) => load.argv.join(' ') === argv.join(' '))?.parts;
+    };
+
+    const start = ['start', sb.workDir, '--command', '/bin/echo', '--', 'hi'];
+    const inTerminal = await sb.csm(start, { env });
+    assert.equal(inTerminal.code, 0, inTerminal.stderr);
+    assert.deepEqual(partsOf(...start), ['csm-errors.cjs', 'csm-hosting.cjs', 'csm-start.cjs', 'csm.cjs']);
+
+    const detached = await sb.csm(['start', '-d', '--no-session-id', '--command=/bin/echo', '--', 'hi'], { env });
+    assert.equal(detached.code, 0, detached.stderr);
+    const host = ['__host', '.', '--command', '/bin/echo', '--no-session-id', '--', 'hi'];
+    assert.deepEqual(await waitFor('the background host to exit', () => partsOf(...host)), [
+      'csm-errors.cjs',
+      'csm-host.cjs',
+      'csm-hosting.cjs',
+      'csm.cjs',
+    ]);
+
+    const help = await sb.csm(['start', '--help'], { env });
+    assert.equal(help.code, 0, help.stderr);
+    assert.deepEqual(partsOf('start', '--help'), ['csm-cli.cjs', 'csm-errors.cjs', 'csm.cjs']);
   });
 });
