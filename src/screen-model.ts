@@ -9,8 +9,18 @@
 // parses at about the speed a PTY delivers, and on the main thread it would
 // halve the session's output throughput. This module does not load xterm.js;
 // the inline model (inline-screen-model.ts) is for tests.
-import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import type { Worker } from 'node:worker_threads';
 import type { ReportedColours } from './screen-state.js';
+
+/**
+ * node:worker_threads, loaded with the first model: a session whose
+ * terminal shows it runs none (session-screen.ts), and loading it was 0.3 to
+ * 0.6 ms of every `csm start` before the child's first output.
+ */
+function workerThreads(): typeof import('node:worker_threads') {
+  return createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
+}
 
 export interface ScreenModel {
   /** Feeds output; false means the model is behind and the caller should stop reading until `onDrain`. */
@@ -92,7 +102,7 @@ export class WorkerScreenModel implements ScreenModel {
 
   constructor(cols: number, rows: number) {
     const start: WorkerStart = { cols, rows };
-    this.worker = new Worker(new URL('./screen-worker.js', import.meta.url), { workerData: start });
+    this.worker = new (workerThreads().Worker)(new URL('./screen-worker.js', import.meta.url), { workerData: start });
     // The session's PTY keeps the host alive, never its screen model.
     this.worker.unref();
     this.worker.on('message', (message: ModelResponse) => this.receive(message));

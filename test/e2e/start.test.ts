@@ -110,20 +110,24 @@ describe('csm start', () => {
   e2e('plain start forms and the background host they start never load commander; start --help does', async (sb) => {
     const log = join(sb.root, 'loads.jsonl');
     const env = { NODE_OPTIONS: `--require ${join(REPO_ROOT, 'test', 'fixtures', 'load-probe.cjs')}`, CSM_TEST_LOAD_LOG: log };
-    /** The parts of csm's bundle that the process run with these arguments loaded. */
-    const partsOf = (...argv: string[]) => {
+    /** What the process run with these arguments loaded. */
+    const loadOf = (...argv: string[]) => {
       if (!existsSync(log)) return undefined;
       const loads = readFileSync(log, 'utf8')
         .trimEnd()
         .split('\n')
-        .map((line) => JSON.parse(line) as { argv: string[]; parts: string[] });
-      return loads.find((load) => load.argv.join(' ') === argv.join(' '))?.parts;
+        .map((line) => JSON.parse(line) as { argv: string[]; parts: string[]; builtins: string[] });
+      return loads.find((load) => load.argv.join(' ') === argv.join(' '));
     };
+    /** The parts of csm's bundle that the process run with these arguments loaded. */
+    const partsOf = (...argv: string[]) => loadOf(...argv)?.parts;
 
     const start = ['start', sb.workDir, '--command', '/bin/echo', '--', 'hi'];
     const inTerminal = await sb.csm(start, { env });
     assert.equal(inTerminal.code, 0, inTerminal.stderr);
     assert.deepEqual(partsOf(...start), ['csm-errors.cjs', 'csm-hosting.cjs', 'csm-start.cjs', 'csm.cjs']);
+    // The start terminal shows the session: no screen model, so no worker thread (session-screen.ts).
+    assert.ok(!loadOf(...start)?.builtins.includes('worker_threads'), 'plain start loaded node:worker_threads');
 
     const detached = await sb.csm(['start', '-d', '--no-session-id', '--command=/bin/echo', '--', 'hi'], { env });
     assert.equal(detached.code, 0, detached.stderr);
