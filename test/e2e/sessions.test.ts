@@ -114,6 +114,18 @@ describe('csm list', () => {
     assert.equal(await session.terminal.waitForExit(), 0);
   });
 
+  e2e('list into a pipe whose reader has left (list | true) exits 0 and says nothing', async (sb) => {
+    const session = await startSession(sb);
+    // `true` exits at once; list writes its table tens of milliseconds later and gets EPIPE.
+    const listed = await sb
+      .spawnCsm(['list'], { stdin: 'ignore', via: ['/bin/bash', '-c', 'set -o pipefail; "$0" "$@" | true'] })
+      .waitForExit();
+    assert.deepEqual({ code: listed.code, stderr: listed.stderr }, { code: 0, stderr: '' });
+
+    session.terminal.type('quit\r');
+    assert.equal(await session.terminal.waitForExit(), 0);
+  });
+
   e2e('list with no sessions says so and exits 0 without creating any directory', async (sb) => {
     const table = await sb.csm(['list']);
     assert.deepEqual(
