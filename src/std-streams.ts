@@ -48,7 +48,11 @@ export class DirectStdout implements TextOutput {
   private fallback = false;
   private closed = false;
 
-  constructor(private readonly streams: StdStreams) {}
+  /** `fd` and the stream behind `streams.stdout` are the process's own but for tests. */
+  constructor(
+    private readonly streams: { readonly stdout: Pick<NodeJS.WriteStream, 'write'> },
+    private readonly fd = 1,
+  ) {}
 
   write(text: string): boolean {
     if (this.closed) return true;
@@ -56,7 +60,7 @@ export class DirectStdout implements TextOutput {
     const bytes = Buffer.from(text);
     let offset = 0;
     try {
-      while (offset < bytes.length) offset += writeSync(1, bytes, offset);
+      while (offset < bytes.length) offset += writeSync(this.fd, bytes, offset);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EPIPE') {
