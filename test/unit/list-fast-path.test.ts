@@ -1,50 +1,12 @@
-// The fast path must give exactly what commander gives, or nothing.
-// Commander's side is the built program (dist/csm-cli.cjs, `npm test` builds
-// first) with the list command replaced by a stub that records its options
-// (as start-fast-path.test.ts does for start).
+// The fast path must give exactly what commander gives, or nothing
+// (commander's side: test/helpers/commander-stub.ts).
 import assert from 'node:assert/strict';
-import Module, { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import type { CommandContext } from '../../src/commands/context.js';
 import type { ListCommandOptions } from '../../src/commands/list.js';
 import { plainListOptions } from '../../src/list-fast-path.js';
+import { argv, commanderParse } from '../helpers/commander-stub.js';
 
-const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
-const require = createRequire(import.meta.url);
-
-let received: ListCommandOptions | undefined;
-const listPart = join(DIST, 'csm-list.cjs');
-const stub = new Module(listPart);
-stub.filename = listPart;
-stub.loaded = true;
-stub.exports = {
-  listCommand: async (options: ListCommandOptions) => {
-    received = options;
-    return 0;
-  },
-};
-require.cache[listPart] = stub;
-const { runCli } = require(join(DIST, 'csm-cli.cjs')) as {
-  runCli: (argv: readonly string[], ctx: CommandContext) => Promise<number>;
-};
-const discard = new Writable({ write: (_chunk, _encoding, callback) => callback() }) as unknown as NodeJS.WriteStream;
-const ctx = { cwd: '/', env: {}, stdin: process.stdin, stdout: discard, stderr: discard };
-
-const argv = (...args: string[]) => ['/usr/bin/node', '/usr/bin/csm', ...args];
-
-/** The options commander's program hands `listCommand`; undefined if it refuses the line or runs something else. */
-async function viaCommander(args: readonly string[]): Promise<ListCommandOptions | undefined> {
-  received = undefined;
-  try {
-    await runCli(argv(...args), ctx);
-  } catch {
-    return undefined;
-  }
-  return received;
-}
+const viaCommander = commanderParse<ListCommandOptions>({ 'csm-list.cjs': 'listCommand' });
 
 describe('plainListOptions', () => {
   test('gives what commander gives for every line of list or ls and up to three of its flags', async () => {

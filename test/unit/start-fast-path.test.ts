@@ -1,56 +1,12 @@
-// The fast path must give exactly what commander gives, or nothing. Commander's
-// side is the built program (dist/csm-cli.cjs, `npm test` builds first) with
-// the start and host commands replaced by stubs that record their options:
-// the bundle loads each command with require(), so a module placed in
-// require.cache first is the one it gets.
+// The fast path must give exactly what commander gives, or nothing
+// (commander's side: test/helpers/commander-stub.ts).
 import assert from 'node:assert/strict';
-import Module, { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import type { CommandContext } from '../../src/commands/context.js';
 import type { StartCommandOptions } from '../../src/commands/start.js';
 import { HOST_COMMAND, plainHostOptions, plainStartOptions } from '../../src/start-fast-path.js';
+import { argv, commanderParse } from '../helpers/commander-stub.js';
 
-const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
-const require = createRequire(import.meta.url);
-
-let received: StartCommandOptions | undefined;
-function stubCommand(part: string, name: string): void {
-  const filename = join(DIST, part);
-  const stub = new Module(filename);
-  stub.filename = filename;
-  stub.loaded = true;
-  stub.exports = {
-    [name]: async (options: StartCommandOptions) => {
-      received = options;
-      return 0;
-    },
-  };
-  require.cache[filename] = stub;
-}
-stubCommand('csm-start.cjs', 'startCommand');
-stubCommand('csm-host.cjs', 'hostCommand');
-const { runCli } = require(join(DIST, 'csm-cli.cjs')) as {
-  runCli: (argv: readonly string[], ctx: CommandContext) => Promise<number>;
-};
-
-const discard = new Writable({ write: (_chunk, _encoding, callback) => callback() }) as unknown as NodeJS.WriteStream;
-const ctx = { cwd: '/', env: {}, stdin: process.stdin, stdout: discard, stderr: discard };
-
-const argv = (...args: string[]) => ['/usr/bin/node', '/usr/bin/csm', ...args];
-
-/** The options commander's program hands the command; undefined if it refuses the line or runs something else. */
-async function viaCommander(args: readonly string[]): Promise<StartCommandOptions | undefined> {
-  received = undefined;
-  try {
-    await runCli(argv(...args), ctx);
-  } catch {
-    return undefined;
-  }
-  return received;
-}
+const viaCommander = commanderParse<StartCommandOptions>({ 'csm-start.cjs': 'startCommand', 'csm-host.cjs': 'hostCommand' });
 
 const PLAIN_START_FORMS: readonly (readonly string[])[] = [
   [],
