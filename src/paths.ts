@@ -43,8 +43,8 @@ export function recordPathFor(paths: CsmPaths, id: string): string {
 }
 
 /**
- * join(dir, name) for a directory already normalised (every directory here
- * comes from resolvePaths through join) and a plain name: no separator, not
+ * join(dir, name) for a directory already normalised (resolvePaths
+ * normalises its directories, and joins the rest) and a plain name: no separator, not
  * `.` or `..` (a session id, a name readdir gave). `list` builds a few such
  * paths per session, and path.join's normalising, cold, took 1.5 ms of a
  * 100-session list.
