@@ -4,63 +4,22 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { constants, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
-import type { SessionExit } from '../../src/control-protocol.js';
 import { CsmError, SpawnError } from '../../src/errors.js';
 import { SessionManager } from '../../src/manager.js';
 import { logDirFor } from '../../src/output-log.js';
 import { type CsmPaths, recordPathFor, resolvePaths } from '../../src/paths.js';
-import type { SessionProcess } from '../../src/pty.js';
 import { RECORD_VERSION, serializeRecord } from '../../src/session.js';
+import { FakeSessionProcess } from './support.js';
 
 const linuxOnly = process.platform === 'linux' ? {} : { skip: 'verifies pids through /proc: Linux only' };
-
-class FakeProcess implements SessionProcess {
-  readonly tty = undefined;
-  readonly exited: Promise<SessionExit>;
-  readonly written: string[] = [];
-  private readonly listeners: ((data: Buffer) => void)[] = [];
-
-  constructor(private readonly child: ChildProcess & { pid: number }) {
-    this.exited = new Promise((resolve) =>
-      child.once('exit', (code, signal) =>
-        resolve(signal !== null ? { exitCode: undefined, signal: constants.signals[signal] } : { exitCode: code ?? 0, signal: undefined }),
-      ),
-    );
-  }
-  get pid(): number {
-    return this.child.pid;
-  }
-  /** What the program "prints". */
-  emit(text: string): void {
-    for (const listener of this.listeners) listener(Buffer.from(text));
-  }
-  onData(listener: (data: Buffer) => void): void {
-    this.listeners.push(listener);
-  }
-  write(data: Buffer | string): void {
-    this.written.push(data.toString());
-  }
-  resize(): void {
-    // No window.
-  }
-  pause(): void {
-    // Nothing to read.
-  }
-  resume(): void {
-    // See pause().
-  }
-  dispose(): void {
-    // Nothing held.
-  }
-}
 
 function setup(t: TestContext) {
   const root = mkdtempSync(join(tmpdir(), 'csm5-mgr-'));
   const paths = resolvePaths({ CSM_HOME: join(root, 'state'), CSM_RUNTIME_DIR: join(root, 'run') });
-  const fakes: FakeProcess[] = [];
+  const fakes: FakeSessionProcess[] = [];
   const manager = new SessionManager({
     paths,
     spawn: async () => {
@@ -73,7 +32,7 @@ function setup(t: TestContext) {
       // Ready once its signal handler is in place.
       await new Promise((resolve) => child.stdout?.once('data', resolve));
       child.stdout?.resume();
-      const fake = new FakeProcess(child as ChildProcess & { pid: number });
+      const fake = new FakeSessionProcess(child as ChildProcess & { pid: number });
       fakes.push(fake);
       return fake;
     },

@@ -1,74 +1,22 @@
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
 import { request } from '../../src/control-client.js';
-import type { SessionExit } from '../../src/control-protocol.js';
 import { CommandNotFoundError, DirectoryError, SpawnError } from '../../src/errors.js';
 import { type HostedSession, SessionManager, type StartOptions } from '../../src/manager.js';
 import { type CsmPaths, recordPathFor, resolvePaths } from '../../src/paths.js';
 import { startTimeOf } from '../../src/process-info.js';
-import type { SessionProcess, SpawnOptions } from '../../src/pty.js';
+import type { SpawnOptions } from '../../src/pty.js';
 import { parseRecord, RECORD_VERSION, type SessionRecord, serializeRecord } from '../../src/session.js';
-import { deadPid, firstLine, isAlive, sessionPids, spawnNodeLeader, tempDir } from './support.js';
+import { deadPid, FakeSessionProcess, firstLine, isAlive, sessionPids, spawnNodeLeader, tempDir } from './support.js';
 
 const ID_1 = '1a1a1a1a-1111-4111-8111-111111111111';
 const ID_2 = '2b2b2b2b-2222-4222-9222-222222222222';
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 const linuxOnly = process.platform === 'linux' ? {} : { skip: 'verifies pids through /proc: Linux only' };
-
-/**
- * Our own SessionProcess, no PTY: it stands for a real long-lived process
- * (so that pid verification works) and reports that process's exit.
- */
-class FakeSessionProcess implements SessionProcess {
-  readonly tty = undefined;
-  readonly exited: Promise<SessionExit>;
-  readonly written: string[] = [];
-  disposed = 0;
-  private readonly listeners: ((data: Buffer) => void)[] = [];
-
-  constructor(private readonly child: ChildProcess & { readonly pid: number }) {
-    this.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        resolve(
-          signal !== null ? { exitCode: undefined, signal: constants.signals[signal] } : { exitCode: code ?? undefined, signal: undefined },
-        );
-      });
-    });
-  }
-
-  get pid(): number {
-    return this.child.pid;
-  }
-
-  onData(listener: (data: Buffer) => void): void {
-    this.listeners.push(listener);
-  }
-
-  write(data: Buffer | string): void {
-    this.written.push(data.toString());
-  }
-
-  resize(): void {
-    // A fake has no window size.
-  }
-
-  pause(): void {
-    // Nothing is read from a fake, so there is nothing to pause.
-  }
-
-  resume(): void {
-    // See pause().
-  }
-
-  dispose(): void {
-    this.disposed += 1;
-  }
-}
 
 interface Harness {
   readonly root: string;

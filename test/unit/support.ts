@@ -3,9 +3,11 @@
 // after each test, and polling with a deadline instead of sleeping.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import type { SessionExit } from '../../src/control-protocol.js';
+import type { SessionProcess } from '../../src/pty.js';
 
 /** A fresh directory under the system temp dir, removed after the test. Short, so socket paths fit. */
 export function tempDir(t: TestContext, prefix = 'csm-'): string {
@@ -125,4 +127,60 @@ export function deadPid(): number {
   const result = spawnSync('true');
   if (result.pid === undefined || result.pid <= 1) throw new Error('could not run true');
   return result.pid;
+}
+
+/**
+ * Our own SessionProcess, no PTY: it stands for a real long-lived process
+ * (so that pid verification works), reports that process's exit, records
+ * what is written to it, and "prints" what a test emits.
+ */
+export class FakeSessionProcess implements SessionProcess {
+  readonly tty = undefined;
+  readonly exited: Promise<SessionExit>;
+  readonly written: string[] = [];
+  disposed = 0;
+  private readonly listeners: ((data: Buffer) => void)[] = [];
+
+  constructor(private readonly child: ChildProcess & { readonly pid: number }) {
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        resolve(
+          signal !== null ? { exitCode: undefined, signal: constants.signals[signal] } : { exitCode: code ?? undefined, signal: undefined },
+        );
+      });
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid;
+  }
+
+  /** What the program "prints". */
+  emit(text: string): void {
+    for (const listener of this.listeners) listener(Buffer.from(text));
+  }
+
+  onData(listener: (data: Buffer) => void): void {
+    this.listeners.push(listener);
+  }
+
+  write(data: Buffer | string): void {
+    this.written.push(data.toString());
+  }
+
+  resize(): void {
+    // A fake has no window size.
+  }
+
+  pause(): void {
+    // Nothing is read from a fake, so there is nothing to pause.
+  }
+
+  resume(): void {
+    // See pause().
+  }
+
+  dispose(): void {
+    this.disposed += 1;
+  }
 }
