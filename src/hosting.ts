@@ -1,11 +1,11 @@
 // What only a session's host runs, beyond the core every command shares: the
 // PTY child (and with it node-pty), the clients and their screen, the control
-// server, the output recorder and observer, the guardian, and session ids.
+// server, the output recorder and observer, the guardian, and session ids (session-id.ts).
 // SessionManager imports this module when a session starts, and the bundle
 // makes it a part of its own (csm-hosting.cjs, scripts/bundle.mjs): `list`,
 // `stop` and the other commands neither read nor compile it, which was a
 // third of `list`'s own start-up (docs/PERFORMANCE.md).
-export { v4 as newSessionId } from 'uuid';
+export { newSessionId } from './session-id.js';
 export { ControlServer } from './control-server.js';
 export { startGuardian } from './guardian.js';
 export { DEFAULT_LOG_MAX_BYTES } from './output-recorder.js';
