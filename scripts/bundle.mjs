@@ -3,7 +3,7 @@
 // (through the thread pool) and compiles every module file on its own, and
 // wraps each built-in it imports: `csm list` as ES module chunks spent most of
 // its own time there (docs/PERFORMANCE.md). So the program is CommonJS, one
-// self-contained file per part, each loaded with require() when it is needed:
+// self-contained file per part, each loaded when it is needed:
 //
 //   csm.cjs         main.ts: the --version fast path, the one try/catch
 //   csm-cli.cjs     cli.ts and commander: parsing, --help
@@ -14,9 +14,11 @@
 //   csm-attach-client.cjs, csm-log-render.cjs: the attach client and the
 //                   log renderer, loaded by the commands that use them
 //
-// An import of one of these parts from another is left as a require() of its
-// file; everything else is copied into each part that uses it (on disk only:
-// a process loads one command). esbuild cannot split CommonJS output, hence
+// An import of one of these parts from another becomes a call of the part
+// loader (src/parts.ts, in csm.cjs), which reads the part's file and V8's
+// code cache for it (made by scripts/code-cache.mjs, the build's next step);
+// everything else is copied into each part that uses it (on disk only: a
+// process loads one command). esbuild cannot split CommonJS output, hence
 // the parts are cut by hand here.
 //
 // Everything is written next to tsc's output in dist/, under names tsc never
@@ -47,21 +49,33 @@ for (const name of readdirSync(join(src, 'commands'))) {
   if (name.endsWith('.ts') && name !== 'context.ts') parts.set(join(src, 'commands', name), `csm-${basename(name, '.ts')}`);
 }
 
-/** Imports of another part stay imports of its file (turned into require() below). */
+/**
+ * An import of another part loads that part's file through the one part
+ * loader in csm.cjs (src/parts.ts: once per process, with V8's code cache),
+ * not with require(), which would compile it afresh. import() stays lazy:
+ * the loader runs when the import does.
+ */
 const separateParts = {
   name: 'separate-parts',
   setup(b) {
     b.onResolve({ filter: /^\.\.?\// }, (args) => {
       if (args.kind === 'entry-point') return undefined;
       const part = parts.get(resolve(args.resolveDir, args.path).replace(/\.js$/, '.ts'));
-      return part === undefined ? undefined : { path: `./${part}.cjs`, external: true };
+      return part === undefined ? undefined : { path: part, namespace: 'csm-part' };
     });
+    b.onLoad({ filter: /.*/, namespace: 'csm-part' }, (args) => ({
+      contents: `module.exports = require("./csm.cjs").loadPart(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+    // csm.cjs itself, already loaded by bin/csm (a require of it from csm.cjs gets its exports so far).
+    b.onResolve({ filter: /^\.\/csm\.cjs$/, namespace: 'csm-part' }, () => ({ path: './csm.cjs', external: true }));
   },
 };
 
-// Remove the previous build's parts (and the ES module chunks of older builds).
+// Remove the previous build's parts, their code caches (before the parts
+// change: see src/parts.ts) and the ES module chunks of older builds.
 for (const name of readdirSync(outdir)) {
-  if (/^csm(-[\w-]+)?\.c?js(\.map)?$/.test(name)) rmSync(join(outdir, name));
+  if (/^csm(-[\w-]+)?\.c?js(\.map|\.v8cache(\.\d+\.tmp)?)?$/.test(name)) rmSync(join(outdir, name));
 }
 
 await build({

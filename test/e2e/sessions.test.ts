@@ -102,12 +102,18 @@ describe('csm list', () => {
       .waitForExit();
     assert.equal(listed.code, 0);
     assert.match(listed.stdout, new RegExp(`^${session.shortId} `, 'm'));
-    const loaded = JSON.parse(readFileSync(log, 'utf8')) as { parts: string[]; builtins: string[]; nodePty: boolean };
+    const loaded = JSON.parse(readFileSync(log, 'utf8')) as {
+      parts: string[];
+      builtins: string[];
+      nodePty: boolean;
+      codeCaches: Record<string, string>;
+    };
     // A running host's status comes from its status file: no socket, so no net.
     for (const name of ['net', 'tty', 'stream', 'child_process', 'crypto', 'fs/promises']) {
       assert.ok(!loaded.builtins.includes(name), `list loaded node:${name}`);
     }
     assert.deepEqual(loaded.parts, ['csm-errors.cjs', 'csm-list.cjs', 'csm.cjs']);
+    assert.deepEqual(loaded.codeCaches, { 'csm-errors.cjs': 'used', 'csm-list.cjs': 'used' });
     assert.equal(loaded.nodePty, false, 'list loaded node-pty');
 
     session.terminal.type('quit\r');

@@ -116,7 +116,7 @@ describe('csm start', () => {
       const loads = readFileSync(log, 'utf8')
         .trimEnd()
         .split('\n')
-        .map((line) => JSON.parse(line) as { argv: string[]; parts: string[]; builtins: string[] });
+        .map((line) => JSON.parse(line) as { argv: string[]; parts: string[]; builtins: string[]; codeCaches: Record<string, string> });
       return loads.find((load) => load.argv.join(' ') === argv.join(' '));
     };
     /** The parts of csm's bundle that the process run with these arguments loaded. */
@@ -128,6 +128,8 @@ describe('csm start', () => {
     assert.deepEqual(partsOf(...start), ['csm-errors.cjs', 'csm-hosting.cjs', 'csm-start.cjs', 'csm.cjs']);
     // The start terminal shows the session: no screen model, so no worker thread (session-screen.ts);
     // the session id's random bytes come from /dev/urandom, not Web Crypto (session-id.ts).
+    // Every part but csm.cjs (which bin/csm requires) is compiled from the code cache the build made (parts.ts).
+    assert.deepEqual(loadOf(...start)?.codeCaches, { 'csm-errors.cjs': 'used', 'csm-hosting.cjs': 'used', 'csm-start.cjs': 'used' });
     const builtins = loadOf(...start)?.builtins ?? [];
     assert.ok(!builtins.includes('worker_threads'), 'plain start loaded node:worker_threads');
     assert.deepEqual(

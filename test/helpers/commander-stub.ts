@@ -1,8 +1,9 @@
 // Commander's own parse, for tests that hold a fast path (list-fast-path.ts,
 // start-fast-path.ts) to it: the built program (dist/csm-cli.cjs, `npm test`
 // builds first) with the named command functions replaced by stubs that
-// record the options they are handed. The bundle loads each command with
-// require(), so a module placed in require.cache first is the one it gets.
+// record the options they are handed. The bundle loads each command through
+// its part loader (src/parts.ts), which, like require(), takes a module
+// already in require.cache: one placed there first is the one it gets.
 import Module, { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
