@@ -5,7 +5,6 @@
 // makes it a part of its own (csm-hosting.cjs, scripts/bundle.mjs): `list`,
 // `stop` and the other commands neither read nor compile it, which was a
 // third of `list`'s own start-up (docs/PERFORMANCE.md).
-export { newSessionId } from './session-id.js';
 export { ControlServer } from './control-server.js';
 export { startGuardian } from './guardian.js';
 export { DEFAULT_LOG_MAX_BYTES } from './output-recorder.js';
@@ -13,4 +12,5 @@ export { spawnSessionProcess } from './pty.js';
 export { loadScreenModelFactory } from './screen-model.js';
 export { SessionClients } from './session-clients.js';
 export { SessionHost } from './session-host.js';
+export { newSessionId } from './session-id.js';
 export { SessionObserver } from './session-observer.js';
