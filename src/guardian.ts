@@ -7,7 +7,7 @@
 // A host that ends normally writes the release word; if the pipe closes
 // without it, the host died, and the guardian runs the reaper (reaper.ts),
 // which ends what is left of the session as `csm stop` would.
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { CsmPaths } from './paths.js';
 import type { SessionRecord } from './session.js';
@@ -28,28 +28,44 @@ export interface Guardian {
   release(): Promise<void>;
 }
 
-/** Starts the guardian of a session whose child runs (its record is complete). */
+/**
+ * Starts the guardian of a session whose child runs (its record is
+ * complete). The guardian's process starts at the end of the current
+ * event-loop turn (setImmediate), after the input and output already
+ * waiting: starting it forks this host (the page tables of a 50 MB process)
+ * and waits for the shell's exec, 1 to 2 ms that would otherwise come
+ * between the child's first output and the terminal. A killed host is then
+ * unguarded for that turn longer; a session that ends within it never
+ * needed a guardian, and none is started.
+ */
 export function startGuardian(record: SessionRecord, paths: CsmPaths): Guardian {
-  const child = spawn('/bin/sh', ['-c', SCRIPT, 'csm-guardian', process.execPath, REAPER, JSON.stringify(paths), JSON.stringify(record)], {
-    // A session of its own: neither the host's terminal closing nor a
-    // signal to the host's process group reaches it.
-    detached: true,
-    stdio: ['pipe', 'ignore', 'ignore'],
-  });
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    // Could not start (no /bin/sh, out of processes): the session runs
-    // unguarded, as before guardians existed; list still shows what a dead
-    // host leaves behind.
-    child.once('error', () => resolve());
-  });
-  child.stdin?.on('error', () => {
-    // EPIPE: the guardian is gone already; there is nobody to tell.
+  let exited: Promise<void> | undefined;
+  let child: ChildProcess | undefined;
+  const starting = setImmediate(() => {
+    child = spawn('/bin/sh', ['-c', SCRIPT, 'csm-guardian', process.execPath, REAPER, JSON.stringify(paths), JSON.stringify(record)], {
+      // A session of its own: neither the host's terminal closing nor a
+      // signal to the host's process group reaches it.
+      detached: true,
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    const started = child;
+    exited = new Promise<void>((resolve) => {
+      started.once('exit', () => resolve());
+      // Could not start (no /bin/sh, out of processes): the session runs
+      // unguarded, as before guardians existed; list still shows what a dead
+      // host leaves behind.
+      started.once('error', () => resolve());
+    });
+    started.stdin?.on('error', () => {
+      // EPIPE: the guardian is gone already; there is nobody to tell.
+    });
   });
   let released: Promise<void> | undefined;
   return {
     release: () => {
       released ??= (async () => {
+        clearImmediate(starting);
+        if (child === undefined || exited === undefined) return;
         child.stdin?.end(`${RELEASE_WORD}\n`);
         let timer: NodeJS.Timeout | undefined;
         const bound = new Promise<void>((resolve) => {
