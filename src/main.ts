@@ -5,6 +5,7 @@
 // (scripts/bundle.mjs), and the plain forms load their command without the
 // parser (list-fast-path.ts, start-fast-path.ts); plain `list` also without
 // the standard streams (std-streams.ts).
+import type { CommandContext } from './commands/context.js';
 import { plainListOptions } from './list-fast-path.js';
 import { plainHostOptions, plainStartOptions } from './start-fast-path.js';
 import { DirectStdout, StdStreams } from './std-streams.js';
@@ -26,7 +27,20 @@ export async function main(argv: readonly string[]): Promise<void> {
   try {
     // Every command fails alike when there is no current directory to name, list included.
     const cwd = currentDir(process.env);
-    const ctx = () => ({ cwd, env: process.env, stdin: std.stdin, stdout: std.stdout, stderr: std.stderr });
+    // Each stream is made when a command first uses it: `start` reads stdin only once its child runs.
+    const ctx = (): CommandContext => ({
+      cwd,
+      env: process.env,
+      get stdin() {
+        return std.stdin;
+      },
+      get stdout() {
+        return std.stdout;
+      },
+      get stderr() {
+        return std.stderr;
+      },
+    });
     const list = plainListOptions(argv);
     const start = plainStartOptions(argv);
     const host = plainHostOptions(argv);
