@@ -18,7 +18,7 @@
 // Every part is loaded once per process, however many parts import it:
 // require.cache (keyed by file name, as for any CommonJS module) is the
 // registry, so `instanceof` a class of csm-errors.cjs holds in every part.
-import { closeSync, fstatSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,8 +96,13 @@ export function writeCodeCaches(): void {
   for (const { filename, header, script } of recorded.splice(0)) {
     const target = filename + CODE_CACHE_SUFFIX;
     const temporary = `${target}.${process.pid}.tmp`;
-    writeFileSync(temporary, Buffer.concat([header, script.createCachedData()]));
-    renameSync(temporary, target);
+    try {
+      writeFileSync(temporary, Buffer.concat([header, script.createCachedData()]));
+      renameSync(temporary, target);
+    } catch {
+      // A read-only install: that part simply has no cache. The command itself is done; never fail its exit.
+      rmSync(temporary, { force: true });
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,4 +116,21 @@ describe('loadPartFrom', () => {
 
     assert.deepEqual(loadInNewProcess('csm-refused', 5), { codeCache: 'rejected', twice: 10 });
   });
+});
+
+test('writeCodeCaches never fails the exit of a process that cannot write a cache', (t) => {
+  const parts = mkdtempSync(join(tmpdir(), 'csm-parts-unwritable-'));
+  t.after(() => rmSync(parts, { recursive: true, force: true }));
+  const file = join(parts, 'csm-unwritable.cjs');
+  writeFileSync(file, 'module.exports = 1;');
+  // A directory where the cache would go: the rename fails whoever runs the test (root ignores modes).
+  mkdirSync(file + CODE_CACHE_SUFFIX);
+  process.env[RECORD_ENV] = '1';
+  t.after(() => {
+    delete process.env[RECORD_ENV];
+    delete moduleCache[file];
+  });
+  assert.equal(loadPartFrom(parts, 'csm-unwritable'), 1);
+  assert.doesNotThrow(() => writeCodeCaches());
+  assert.deepEqual(readdirSync(parts).sort(), ['csm-unwritable.cjs', `csm-unwritable.cjs${CODE_CACHE_SUFFIX}`]);
 });
