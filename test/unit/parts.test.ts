@@ -20,6 +20,20 @@ function writePart(name: string, source: string): string {
   return file;
 }
 
+/** Writes part `name`, loads it in recording mode and writes its code cache, as the build's run does. */
+function recordPart(name: string, source: string, use?: (exports: unknown) => void): string {
+  const file = writePart(name, source);
+  process.env[RECORD_ENV] = '1';
+  try {
+    const exports = loadPartFrom(dir, name);
+    use?.(exports);
+    writeCodeCaches();
+  } finally {
+    delete process.env[RECORD_ENV];
+  }
+  return file;
+}
+
 function loadedPart(file: string): LoadedPart {
   const part = moduleCache[file] as LoadedPart | undefined;
   assert.ok(part !== undefined, `${file} is not in require.cache`);
@@ -80,23 +94,14 @@ describe('loadPartFrom', () => {
   });
 
   test('the recording run writes a code cache that the next load uses', () => {
-    const file = writePart('csm-cached', COUNTER);
-    process.env[RECORD_ENV] = '1';
-    (loadPartFrom(dir, 'csm-cached') as { twice(n: number): number }).twice(1);
-    writeCodeCaches();
+    const file = recordPart('csm-cached', COUNTER, (part) => (part as { twice(n: number): number }).twice(1));
     assert.ok(readFileSync(file + CODE_CACHE_SUFFIX).length > 16);
-    delete process.env[RECORD_ENV];
 
     assert.deepEqual(loadInNewProcess('csm-cached', 4), { codeCache: 'used', twice: 8 });
   });
 
   test('a cache is not used for a part changed since it was made', () => {
-    const file = writePart('csm-changed', COUNTER);
-    process.env[RECORD_ENV] = '1';
-    loadPartFrom(dir, 'csm-changed');
-    writeCodeCaches();
-    delete process.env[RECORD_ENV];
-
+    const file = recordPart('csm-changed', COUNTER);
     writePart('csm-changed', `${COUNTER}module.exports.changed = true;\n`);
     const changed = loadPartFrom(dir, 'csm-changed') as { changed?: boolean };
     assert.equal(changed.changed, true);
@@ -104,11 +109,7 @@ describe('loadPartFrom', () => {
   });
 
   test('a cache V8 refuses (made from other text) is passed over and the part compiled as usual', () => {
-    const file = writePart('csm-refused', COUNTER);
-    process.env[RECORD_ENV] = '1';
-    loadPartFrom(dir, 'csm-refused');
-    writeCodeCaches();
-    delete process.env[RECORD_ENV];
+    const file = recordPart('csm-refused', COUNTER);
     // Keep the header (the part is unchanged) but spoil what V8 checks.
     const cache = readFileSync(file + CODE_CACHE_SUFFIX);
     cache.fill(0xa5, 16, 48);
