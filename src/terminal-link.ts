@@ -4,12 +4,13 @@
 // at once, and the terminal put back as it was on every way out. Nothing here
 // runs while the session is idle: it is all event-driven.
 
-import { closeSync } from 'node:fs';
+import { closeSync, fstatSync, statSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import type { ClientSink, SessionClients } from './session-clients.js';
 
 export interface TerminalIo {
-  readonly stdin: NodeJS.ReadStream;
+  /** Absent when there is nothing to read (stdin is /dev/null: see readsNothing). */
+  readonly stdin: NodeJS.ReadStream | undefined;
   readonly stdout: NodeJS.WriteStream;
 }
 
@@ -23,7 +24,7 @@ const RESET_MODES = '\x1b[?25h\x1b[?2004l\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?
 
 export function linkTerminal(clients: SessionClients, io: TerminalIo): TerminalLink {
   const { stdin, stdout } = io;
-  const raw = stdin.isTTY === true;
+  const raw = stdin?.isTTY === true;
   let outputOpen = true;
   const drainWaiters: (() => void)[] = [];
 
@@ -47,13 +48,15 @@ export function linkTerminal(clients: SessionClients, io: TerminalIo): TerminalL
   };
   const client = clients.join(sink, stdout.isTTY ? { cols: stdout.columns, rows: stdout.rows } : undefined);
 
-  if (raw) stdin.setRawMode(true);
   const onInput = (data: Buffer) => client.input(data);
-  stdin.on('data', onInput);
-  // End of input (a pipe or /dev/null) does not end the session: only the
-  // child exiting or stop does.
-  stdin.on('error', ignoreHangup);
-  stdin.resume();
+  if (stdin !== undefined) {
+    if (raw) stdin.setRawMode(true);
+    stdin.on('data', onInput);
+    // End of input (a pipe or a file) does not end the session: only the
+    // child exiting or stop does.
+    stdin.on('error', ignoreHangup);
+    stdin.resume();
+  }
 
   stdout.on('error', () => {
     // EPIPE/EIO: whoever reads our output is gone (terminal closed, pipe
@@ -67,20 +70,37 @@ export function linkTerminal(clients: SessionClients, io: TerminalIo): TerminalL
 
   return {
     restore: async () => {
-      stdin.off('data', onInput);
+      stdin?.off('data', onInput);
       stdout.off('resize', onResize);
       if (raw) {
         try {
-          stdin.setRawMode(false);
+          stdin?.setRawMode(false);
         } catch {
           // The terminal is gone (hang-up): there is no mode left to restore.
         }
       }
-      stdin.pause();
+      stdin?.pause();
       if (outputOpen) await new Promise<void>((resolve) => stdout.write('', () => resolve()));
     },
   };
 }
+
+/**
+ * Whether descriptor `fd` is /dev/null, which has nothing to read (as with
+ * `ssh -n`). Node reads a stdin that is not a terminal, pipe or socket
+ * through libuv's thread pool, and the first such read starts its four
+ * threads: before the child's first output, for nothing.
+ */
+export function readsNothing(fd: number): boolean {
+  try {
+    const stat = fstatSync(fd);
+    return stat.isCharacterDevice() && stat.rdev === statSync(DEV_NULL).rdev;
+  } catch {
+    return false; // closed or unknown: let the stream find out, as before
+  }
+}
+
+const DEV_NULL = '/dev/null';
 
 /** Puts back terminal modes a TUI killed by a signal could not reset itself. */
 export function resetTerminalModes(stdout: NodeJS.WriteStream): void {

@@ -6,7 +6,7 @@ import { resolvePaths } from '../paths.js';
 import { recordingSettings } from '../recording-env.js';
 import { shortId } from '../session.js';
 import { signalNumber } from '../signals.js';
-import { linkTerminal, resetTerminalModes } from '../terminal-link.js';
+import { linkTerminal, readsNothing, resetTerminalModes } from '../terminal-link.js';
 import { type CommandContext, say } from './context.js';
 
 export interface StartCommandOptions {
@@ -22,6 +22,7 @@ export interface StartCommandOptions {
 /** Signals that end the session the way `csm stop` does. */
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGHUP', 'SIGTERM', 'SIGINT'];
 const DEFAULT_SIZE = { cols: 80, rows: 24 };
+const STDIN_FD = 0;
 
 export async function startCommand(options: StartCommandOptions, ctx: CommandContext): Promise<number> {
   if (options.detach === true) return startInBackground(options, ctx);
@@ -48,7 +49,10 @@ export async function startCommand(options: StartCommandOptions, ctx: CommandCon
   // This terminal shows the id line above the child's output; so does the
   // screen model, so that terminals attaching later see the same screen.
   if (ctx.stderr.isTTY && ctx.stdout.isTTY) hosted.clients.noteLocalOutput(`csm: ${idLine}\r\n`);
-  const link = linkTerminal(hosted.clients, ctx);
+  const link = linkTerminal(hosted.clients, {
+    stdin: readsNothing(STDIN_FD) ? undefined : ctx.stdin,
+    stdout: ctx.stdout,
+  });
   // After a hang-up, writes to the terminal fail with EIO as 'error' events;
   // the end-of-session line is then simply lost, never a crash.
   ctx.stderr.on('error', () => undefined);
