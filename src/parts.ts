@@ -38,7 +38,7 @@ export type CodeCacheUse = 'used' | 'rejected' | 'none';
 
 /** A loaded part: a CommonJS module, as require.cache holds it. */
 export interface LoadedPart extends Module {
-  /** For tests and the benchmark's probe. */
+  /** Read by the tests' load probe (test/fixtures/load-probe.cjs). */
   codeCache?: CodeCacheUse;
 }
 
