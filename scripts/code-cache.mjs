@@ -89,7 +89,10 @@ try {
   const made = readdirSync(dist).filter((name) => name.endsWith(SUFFIX)).length;
   console.log(`code-cache: made V8 code caches of ${made} parts`);
 } catch (error) {
-  console.warn(`code-cache: warning: no code cache made (${error.message}); csm works without one, only its start-up is slower`);
+  const made = readdirSync(dist).filter((name) => name.endsWith(SUFFIX)).length;
+  console.warn(
+    `code-cache: warning: the recording run failed (${error.message}); ${made} parts have a code cache, the others are compiled as they load`,
+  );
 } finally {
   rmSync(sandbox, { recursive: true, force: true });
 }
