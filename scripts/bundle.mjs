@@ -5,6 +5,7 @@
 // its own time there (docs/PERFORMANCE.md). So the program is CommonJS, one
 // self-contained file per part, each loaded when it is needed:
 //
+//   csm-loader.cjs  parts.ts: loads the other parts, with V8's code cache
 //   csm.cjs         main.ts: the --version fast path, the one try/catch
 //   csm-cli.cjs     cli.ts and commander: parsing, --help
 //   csm-<cmd>.cjs   one per command (src/commands/<cmd>.ts), all it needs
@@ -15,7 +16,7 @@
 //                   log renderer, loaded by the commands that use them
 //
 // An import of one of these parts from another becomes a call of the part
-// loader (src/parts.ts, in csm.cjs), which reads the part's file and V8's
+// loader (src/parts.ts, csm-loader.cjs), which reads the part's file and V8's
 // code cache for it (made by scripts/code-cache.mjs, the build's next step);
 // everything else is copied into each part that uses it (on disk only: a
 // process loads one command). esbuild cannot split CommonJS output, hence
@@ -35,6 +36,7 @@ const outdir = join(root, 'dist');
 
 /** Output name (without .cjs) of each part, by its source file. */
 const parts = new Map([
+  [join(src, 'parts.ts'), 'csm-loader'],
   [join(src, 'main.ts'), 'csm'],
   [join(src, 'cli.ts'), 'csm-cli'],
   [join(src, 'errors.ts'), 'csm-errors'],
@@ -51,7 +53,7 @@ for (const name of readdirSync(join(src, 'commands'))) {
 
 /**
  * An import of another part loads that part's file through the one part
- * loader in csm.cjs (src/parts.ts: once per process, with V8's code cache),
+ * loader, csm-loader.cjs (src/parts.ts: once per process, with V8's code cache),
  * not with require(), which would compile it afresh. import() stays lazy:
  * the loader runs when the import does.
  */
@@ -64,11 +66,11 @@ const separateParts = {
       return part === undefined ? undefined : { path: part, namespace: 'csm-part' };
     });
     b.onLoad({ filter: /.*/, namespace: 'csm-part' }, (args) => ({
-      contents: `module.exports = require("./csm.cjs").loadPart(${JSON.stringify(args.path)});`,
+      contents: `module.exports = require("./csm-loader.cjs").loadPart(${JSON.stringify(args.path)});`,
       loader: 'js',
     }));
-    // csm.cjs itself, already loaded by bin/csm (a require of it from csm.cjs gets its exports so far).
-    b.onResolve({ filter: /^\.\/csm\.cjs$/, namespace: 'csm-part' }, () => ({ path: './csm.cjs', external: true }));
+    // The loader itself, which bin/csm requires first: the one part loaded with require().
+    b.onResolve({ filter: /^\.\/csm-loader\.cjs$/, namespace: 'csm-part' }, () => ({ path: './csm-loader.cjs', external: true }));
   },
 };
 

@@ -18,6 +18,7 @@ const dist = join(root, 'dist');
 const bin = join(root, 'bin', 'csm');
 const STEP_TIMEOUT_MS = 20_000;
 const SUFFIX = '.v8cache';
+const LOADER = 'csm-loader.cjs';
 
 const sandbox = mkdtempSync(join(tmpdir(), 'csm-code-cache-'));
 const env = {
@@ -75,10 +76,13 @@ async function recordSession() {
 
 /** Loads, in one process, each part that no command of the run loaded. */
 function recordTopLevels() {
-  const parts = readdirSync(dist).filter((name) => /^csm-[\w-]+\.cjs$/.test(name) && !existsSync(join(dist, name + SUFFIX)));
+  // The loader is the one part that bin/csm requires: it has no cache.
+  const parts = readdirSync(dist).filter(
+    (name) => /^csm(-[\w-]+)?\.cjs$/.test(name) && name !== LOADER && !existsSync(join(dist, name + SUFFIX)),
+  );
   if (parts.length === 0) return;
   const names = JSON.stringify(parts.map((name) => name.slice(0, -'.cjs'.length)));
-  const load = `const { loadPart } = require(${JSON.stringify(join(dist, 'csm.cjs'))}); for (const name of ${names}) loadPart(name);`;
+  const load = `const { loadPart } = require(${JSON.stringify(join(dist, LOADER))}); for (const name of ${names}) loadPart(name);`;
   const result = spawnSync(process.execPath, ['-e', load], { env, encoding: 'utf8', timeout: STEP_TIMEOUT_MS });
   if (result.status !== 0) throw new Error(`loading ${parts.join(', ')}: ${result.error?.message ?? result.stderr.trim()}`);
 }

@@ -11,9 +11,6 @@ import { plainHostOptions, plainStartOptions } from './start-fast-path.js';
 import { DirectStdout, StdStreams } from './std-streams.js';
 import { VERSION } from './version.js';
 
-// The other parts of the bundle reach the one part loader through this module (scripts/bundle.mjs).
-export { loadPart } from './parts.js';
-
 export async function main(argv: readonly string[]): Promise<void> {
   // Scripts call `csm --version` to probe for csm: answer it without loading
   // the parser (commander alone costs a quarter of node's own start-up).

@@ -1,5 +1,7 @@
-// Loads the parts of the bundle (dist/csm-*.cjs, scripts/bundle.mjs) as
-// Node's CommonJS loader would, plus V8's code cache. Compiling a part is a
+// Loads the parts of the bundle (dist/csm*.cjs, scripts/bundle.mjs) as
+// Node's CommonJS loader would, plus V8's code cache. It is a part of its own
+// (csm-loader.cjs), the one bin/csm requires; every other part, csm.cjs
+// included, comes through it. Compiling a part is a
 // large share of a command's own start-up: csm-start.cjs and csm-hosting.cjs
 // took 3.5 ms to compile before a session could spawn, and the functions a
 // start then runs for the first time more again. The build runs csm once
@@ -50,7 +52,7 @@ interface Recorded {
   readonly script: Script;
 }
 
-/** The bundle's directory: this module is bundled into csm.cjs, beside the other parts. */
+/** The bundle's directory: this module is csm-loader.cjs, beside the other parts. */
 const PARTS_DIR = dirname(fileURLToPath(import.meta.url));
 const moduleCache = createRequire(import.meta.url).cache;
 const recorded: Recorded[] = [];

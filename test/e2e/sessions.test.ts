@@ -112,8 +112,8 @@ describe('csm list', () => {
     for (const name of ['net', 'tty', 'stream', 'child_process', 'crypto', 'fs/promises']) {
       assert.ok(!loaded.builtins.includes(name), `list loaded node:${name}`);
     }
-    assert.deepEqual(loaded.parts, ['csm-errors.cjs', 'csm-list.cjs', 'csm.cjs']);
-    assert.deepEqual(loaded.codeCaches, { 'csm-errors.cjs': 'used', 'csm-list.cjs': 'used' });
+    assert.deepEqual(loaded.parts, ['csm-errors.cjs', 'csm-list.cjs', 'csm-loader.cjs', 'csm.cjs']);
+    assert.deepEqual(loaded.codeCaches, { 'csm.cjs': 'used', 'csm-errors.cjs': 'used', 'csm-list.cjs': 'used' });
     assert.equal(loaded.nodePty, false, 'list loaded node-pty');
 
     session.terminal.type('quit\r');

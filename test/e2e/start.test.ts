@@ -125,11 +125,16 @@ describe('csm start', () => {
     const start = ['start', sb.workDir, '--command', '/bin/echo', '--', 'hi'];
     const inTerminal = await sb.csm(start, { env });
     assert.equal(inTerminal.code, 0, inTerminal.stderr);
-    assert.deepEqual(partsOf(...start), ['csm-errors.cjs', 'csm-hosting.cjs', 'csm-start.cjs', 'csm.cjs']);
+    assert.deepEqual(partsOf(...start), ['csm-errors.cjs', 'csm-hosting.cjs', 'csm-loader.cjs', 'csm-start.cjs', 'csm.cjs']);
     // The start terminal shows the session: no screen model, so no worker thread (session-screen.ts);
     // the session id's random bytes come from /dev/urandom, not Web Crypto (session-id.ts).
-    // Every part but csm.cjs (which bin/csm requires) is compiled from the code cache the build made (parts.ts).
-    assert.deepEqual(loadOf(...start)?.codeCaches, { 'csm-errors.cjs': 'used', 'csm-hosting.cjs': 'used', 'csm-start.cjs': 'used' });
+    // Every part but the loader (which bin/csm requires) is compiled from the code cache the build made (parts.ts).
+    assert.deepEqual(loadOf(...start)?.codeCaches, {
+      'csm.cjs': 'used',
+      'csm-errors.cjs': 'used',
+      'csm-hosting.cjs': 'used',
+      'csm-start.cjs': 'used',
+    });
     const builtins = loadOf(...start)?.builtins ?? [];
     assert.ok(!builtins.includes('worker_threads'), 'plain start loaded node:worker_threads');
     assert.deepEqual(
@@ -145,11 +150,12 @@ describe('csm start', () => {
       'csm-errors.cjs',
       'csm-host.cjs',
       'csm-hosting.cjs',
+      'csm-loader.cjs',
       'csm.cjs',
     ]);
 
     const help = await sb.csm(['start', '--help'], { env });
     assert.equal(help.code, 0, help.stderr);
-    assert.deepEqual(partsOf('start', '--help'), ['csm-cli.cjs', 'csm-errors.cjs', 'csm.cjs']);
+    assert.deepEqual(partsOf('start', '--help'), ['csm-cli.cjs', 'csm-errors.cjs', 'csm-loader.cjs', 'csm.cjs']);
   });
 });
