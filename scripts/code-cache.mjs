@@ -87,15 +87,15 @@ function recordTopLevels() {
   if (result.status !== 0) throw new Error(`loading ${parts.join(', ')}: ${result.error?.message ?? result.stderr.trim()}`);
 }
 
+const cachesMade = () => readdirSync(dist).filter((name) => name.endsWith(SUFFIX)).length;
+
 try {
   await recordSession();
   recordTopLevels();
-  const made = readdirSync(dist).filter((name) => name.endsWith(SUFFIX)).length;
-  console.log(`code-cache: made V8 code caches of ${made} parts`);
+  console.log(`code-cache: made V8 code caches of ${cachesMade()} parts`);
 } catch (error) {
-  const made = readdirSync(dist).filter((name) => name.endsWith(SUFFIX)).length;
   console.warn(
-    `code-cache: warning: the recording run failed (${error.message}); ${made} parts have a code cache, the others are compiled as they load`,
+    `code-cache: warning: the recording run failed (${error.message}); ${cachesMade()} parts have a code cache, the others are compiled as they load`,
   );
 } finally {
   rmSync(sandbox, { recursive: true, force: true });

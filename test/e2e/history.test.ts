@@ -4,7 +4,17 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CSM_BIN, csm, csmInBackground, listJson, OuterTerminal, startFake, testHome, waitFor } from '../helpers/history-harness.js';
+import {
+  CSM_BIN,
+  csm,
+  csmInBackground,
+  endedSession,
+  listJson,
+  OuterTerminal,
+  startFake,
+  testHome,
+  waitFor,
+} from '../helpers/history-harness.js';
 
 test('logs of a finished session render the text the program printed; --raw gives the bytes; --tail the last lines', async (t) => {
   const h = testHome(t);
@@ -36,10 +46,7 @@ test('logs of a finished session render the text the program printed; --raw give
 
 test('the history files are private: a 0700 directory of 0600 files', async (t) => {
   const h = testHome(t);
-  const term = new OuterTerminal(h, ['start', '.'], { env: { FAKE5_EXIT: '0' } });
-  await term.exited;
-  const [ended] = await listJson(h, true);
-  assert.ok(ended !== undefined);
+  const ended = await endedSession(h);
   const { statSync } = await import('node:fs');
   for (const dir of [join(h.home, 'logs', ended.id), join(h.home, 'history')]) {
     assert.equal(statSync(dir).mode & 0o777, 0o700, dir);
@@ -114,10 +121,7 @@ test('a stopped session is listed as killed, with how it ended in --json', async
 
 test('rm refuses a live session and deletes nothing; once it ended, rm removes its record and output', async (t) => {
   const h = testHome(t);
-  const old = new OuterTerminal(h, ['start', '.'], { env: { FAKE5_EXIT: '0' } });
-  await old.exited;
-  const [oldRow] = await listJson(h, true);
-  assert.ok(oldRow !== undefined);
+  const oldRow = await endedSession(h);
   const { term, id } = await startFake(h);
 
   const refused = await csm(h, ['rm', oldRow.id, id.slice(0, 8)]);

@@ -196,6 +196,15 @@ export async function listJson(h: TestHome, all = false): Promise<ListedJson[]> 
   return JSON.parse(run.stdout) as ListedJson[];
 }
 
+/** Runs a session in a terminal until the fake TUI exits 0 by itself; returns its row in `list --all`. */
+export async function endedSession(h: TestHome): Promise<ListedJson> {
+  const term = new OuterTerminal(h, ['start', '.'], { env: { FAKE5_EXIT: '0' } });
+  await term.exited;
+  const [ended] = await listJson(h, true);
+  if (ended === undefined) throw new Error('csm list --all shows no ended session');
+  return ended;
+}
+
 /** Polls `check` until it returns something other than undefined, or fails at the deadline. */
 export async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 8000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -42,14 +42,19 @@ function setup(t: TestContext) {
     rmSync(root, { recursive: true, force: true });
   });
   const start = () => manager.startSession({ dir: '.', cwd: root, command: process.execPath, args: [], env: {}, cols: 80, rows: 24 });
-  return { root, paths, manager, fakes, start };
+  /** A session hosted here, and the fake child it runs. */
+  const startWithFake = async () => {
+    const hosted = await start();
+    const fake = fakes.at(-1);
+    assert.ok(fake !== undefined);
+    return { hosted, fake };
+  };
+  return { root, paths, manager, fakes, start, startWithFake };
 }
 
 test('a session that ends is archived with its exit and title, its output kept', linuxOnly, async (t) => {
-  const { manager, fakes, start } = setup(t);
-  const hosted = await start();
-  const fake = fakes[0];
-  assert.ok(fake !== undefined);
+  const { manager, startWithFake } = setup(t);
+  const { hosted, fake } = await startWithFake();
   fake.emit('hello\r\n\x1b]2;my title\x07');
   process.kill(fake.pid, 'SIGUSR2');
   await hosted.ended;
@@ -64,10 +69,8 @@ test('a session that ends is archived with its exit and title, its output kept',
 });
 
 test('status, send and write work on a session hosted here', linuxOnly, async (t) => {
-  const { manager, fakes, start } = setup(t);
-  const hosted = await start();
-  const fake = fakes[0];
-  assert.ok(fake !== undefined);
+  const { manager, startWithFake } = setup(t);
+  const { hosted, fake } = await startWithFake();
   fake.emit('\x1b[?2004hready\x07');
   const report = await manager.status(hosted.record.id);
   assert.equal(report.status.kind, 'needs-input');
