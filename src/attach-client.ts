@@ -9,6 +9,7 @@ import type { SessionExit } from './control-protocol.js';
 import { type ControlReply, encode, PROTOCOL_VERSION } from './control-protocol.js';
 import { type DetachKey, findDetachKey } from './detach-key.js';
 import { SessionNotFoundError } from './errors.js';
+import { holdRaw } from './raw-terminal.js';
 import { GENERIC_RESET, type TerminalSize } from './session-clients.js';
 
 export interface AttachIo {
@@ -120,7 +121,7 @@ class AttachedTerminal {
 
     // Raw before anything is said, so that a key typed at once (Ctrl-C, the
     // detach key) is read by csm, not turned into a signal by the terminal.
-    if (this.raw) stdin.setRawMode(true);
+    const rawHold = holdRaw(stdin, stdout);
     onAttached();
     // The screen that follows is drawn from the top of an empty screen; the
     // lines scrolled away (the "attached" line among them) stay in the scrollback.
@@ -155,13 +156,7 @@ class AttachedTerminal {
       process.off('SIGHUP', onHangup);
       process.off('SIGTERM', onTerminate);
       process.off('SIGINT', onTerminate);
-      if (this.raw) {
-        try {
-          stdin.setRawMode(false);
-        } catch {
-          // The terminal is gone (hang-up): there is no mode left to restore.
-        }
-      }
+      await rawHold.release();
       stdin.pause();
       this.socket.destroy();
     }

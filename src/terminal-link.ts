@@ -6,6 +6,7 @@
 
 import { closeSync, fstatSync, statSync } from 'node:fs';
 import { isatty } from 'node:tty';
+import { holdRaw, type RawHold } from './raw-terminal.js';
 import type { ClientSink, SessionClients } from './session-clients.js';
 
 export interface TerminalIo {
@@ -24,7 +25,6 @@ const RESET_MODES = '\x1b[?25h\x1b[?2004l\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?
 
 export function linkTerminal(clients: SessionClients, io: TerminalIo): TerminalLink {
   const { stdin, stdout } = io;
-  const raw = stdin?.isTTY === true;
   let outputOpen = true;
   const drainWaiters: (() => void)[] = [];
 
@@ -49,8 +49,10 @@ export function linkTerminal(clients: SessionClients, io: TerminalIo): TerminalL
   const client = clients.join(sink, stdout.isTTY ? { cols: stdout.columns, rows: stdout.rows } : undefined);
 
   const onInput = (data: Buffer) => client.input(data);
+  let raw: RawHold | undefined;
   if (stdin !== undefined) {
-    if (raw) stdin.setRawMode(true);
+    // The child has just started: stty waits for the end of this turn.
+    raw = holdRaw(stdin, stdout, { afterThisTurn: true });
     stdin.on('data', onInput);
     // End of input (a pipe or a file) does not end the session: only the
     // child exiting or stop does.
@@ -72,13 +74,7 @@ export function linkTerminal(clients: SessionClients, io: TerminalIo): TerminalL
     restore: async () => {
       stdin?.off('data', onInput);
       stdout.off('resize', onResize);
-      if (raw) {
-        try {
-          stdin?.setRawMode(false);
-        } catch {
-          // The terminal is gone (hang-up): there is no mode left to restore.
-        }
-      }
+      await raw?.release();
       stdin?.pause();
       if (outputOpen) await new Promise<void>((resolve) => stdout.write('', () => resolve()));
     },

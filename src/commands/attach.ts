@@ -7,6 +7,7 @@ import { describeExit, exitStatus } from '../format.js';
 import { resolveId } from '../id-prefix.js';
 import { SessionManager } from '../manager.js';
 import { resolvePaths } from '../paths.js';
+import { holdRaw } from '../raw-terminal.js';
 import { shortId } from '../session.js';
 import { signalNumber } from '../signals.js';
 import { type CommandContext, say } from './context.js';
@@ -23,14 +24,13 @@ export async function attachCommand(options: AttachCommandOptions, ctx: CommandC
   // and connected to (up to seconds with a busy host) wait in the terminal as
   // they were typed and reach the session once attached. In the terminal's
   // normal mode they were cooked: Enter arrived as LF, Ctrl-C killed csm.
-  const raw = ctx.stdin.isTTY === true;
-  if (raw) ctx.stdin.setRawMode(true);
+  const raw = holdRaw(ctx.stdin, ctx.stdout);
   let id: string;
   let outcome: AttachOutcome;
   try {
     ({ id, outcome } = await attachTo(options.id, detachKey, ctx));
   } finally {
-    if (raw) restoreMode(ctx.stdin);
+    await raw.release();
   }
   switch (outcome.kind) {
     case 'detached':
@@ -78,12 +78,4 @@ async function attachTo(
     },
   });
   return { id, outcome };
-}
-
-function restoreMode(stdin: NodeJS.ReadStream): void {
-  try {
-    stdin.setRawMode(false);
-  } catch {
-    // The terminal is gone (hang-up): there is no mode left to restore.
-  }
 }

@@ -18,10 +18,15 @@ export interface OutputContext {
   readonly stderr: NodeJS.WriteStream;
 }
 
-/** Diagnostics must never fail the command, even if stderr is gone. */
+/**
+ * Diagnostics must never fail the command, even if stderr is gone. A line
+ * to a terminal ends in CR LF: one csm holds raw has no output processing
+ * (raw-terminal.ts) to return the cursor on a bare LF; in the terminal's
+ * normal mode the CR changes nothing.
+ */
 export function say(ctx: Pick<CommandContext, 'stderr'>, line: string): void {
   try {
-    ctx.stderr.write(`csm: ${line}\n`);
+    ctx.stderr.write(`csm: ${line}${ctx.stderr.isTTY === true ? '\r\n' : '\n'}`);
   } catch {
     // stderr closed (terminal hung up): nothing left to tell.
   }

@@ -1,7 +1,7 @@
 // csm attach, the detach key and csm start --detach, as a person uses them:
 // the built bin/csm in real PTYs with a fake claude (attach-fake-claude.mjs).
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { CSM_BIN, type Sandbox, sandbox, sleep, type Term } from '../helpers/attach-sandbox.js';
@@ -277,6 +277,41 @@ describe('csm attach', () => {
     big.write('q');
     await big.waitFor(/ended \(exit 0\)/);
     assert.equal((await host.waitExit()).exitCode, 0);
+  });
+
+  test('every terminal shows output as the child wrote it (a bare LF moves straight down) and gets its mode back', async (t) => {
+    const box = sandbox(t);
+    // A child that turns ONLCR off in its own PTY, as curses' nonl() does, and then moves down with a bare LF.
+    const child = join(box.root, 'nonl.sh');
+    writeFileSync(child, "stty -onlcr; printf 'ready\\r\\n'; read x; printf 'AAA\\nBBB\\r\\n'; read x\n");
+    const csm = `${quote(process.execPath)} ${quote(CSM_BIN)}`;
+    const host = box.shell();
+    await host.waitFor('$');
+    host.write(`stty -g >before; ${csm} start --command /bin/sh ${quote(box.root)} -- ${quote(child)}; stty -g >after; echo host-done\r`);
+    await host.waitFor(/^ready$/m);
+    const id = (await box.csm(['list', '-q'])).stdout.trim();
+    const second = box.shell();
+    await second.waitFor('$');
+    second.write(`stty -g >before2; ${csm} attach ${id.slice(0, 8)}; stty -g >after2; echo attach-done\r`);
+    await second.waitFor(/attached to session/);
+    for (const term of [host, second]) await waitUntil('output processing off', () => term.outputUnprocessed());
+
+    second.write('\r');
+    for (const term of [host, second]) {
+      const lines = await term.waitForView('AAA and BBB', (view) => view.includes('AAA'));
+      assert.equal(lines[lines.indexOf('AAA') + 1], '   BBB', lines.join('\n'));
+    }
+
+    second.write('\x1c');
+    await second.waitFor(/^attach-done$/m);
+    host.write('\r');
+    await host.waitFor(/^host-done$/m);
+    for (const [before, after] of [
+      ['before', 'after'],
+      ['before2', 'after2'],
+    ] as const) {
+      assert.equal(readFileSync(join(box.root, after), 'utf8'), readFileSync(join(box.root, before), 'utf8'), `stty -g ${after}`);
+    }
   });
 });
 

@@ -162,14 +162,24 @@ export class Term {
   async isRaw(): Promise<boolean> {
     // Its device is gone with the program's end.
     if (this.exit !== undefined) return false;
+    const settings = await this.settings();
+    return hasFlag(settings, '-icanon') && hasFlag(settings, '-icrnl');
+  }
+
+  /** Whether the terminal's own output processing is off (a bare LF is not turned into CR LF), as stty reports it. */
+  async outputUnprocessed(): Promise<boolean> {
+    return this.exit === undefined && hasFlag(await this.settings(), '-opost');
+  }
+
+  /** `stty -a` of this terminal's device. */
+  private settings(): Promise<string> {
     const tty = (this.pty as pty.IPty & { ptsName?: string }).ptsName;
     if (tty === undefined) throw new Error('node-pty did not say which terminal device it opened');
-    const settings = await new Promise<string>((resolve, reject) => {
+    return new Promise<string>((resolve, reject) => {
       execFile('stty', [process.platform === 'darwin' ? '-f' : '-F', tty, '-a'], (error, stdout) =>
         error ? reject(error) : resolve(stdout),
       );
     });
-    return /(^|\s)-icanon(\s|$)/.test(settings) && /(^|\s)-icrnl(\s|$)/.test(settings);
   }
 
   resize(cols: number, rows: number): void {
@@ -249,4 +259,8 @@ export class Term {
     if (this.exit === undefined) this.pty.kill('SIGKILL');
     this.screen.dispose();
   }
+}
+
+function hasFlag(settings: string, flag: string): boolean {
+  return new RegExp(`(^|\\s)${flag}(\\s|$)`).test(settings);
 }
