@@ -9,7 +9,7 @@
 // - output waits for the start terminal (the PTY is paused, so the child
 //   blocks, as before attach existed), but never for an attached client: one
 //   that falls behind is skipped ahead and redrawn from a model of the
-//   screen once it catches up, as tmux does.
+//   screen once it catches up and the output pauses, as tmux does.
 import type { SessionExit } from './control-protocol.js';
 import type { SessionProcess } from './pty.js';
 import { type ObservedOutput, type ScreenModelFactory, SessionScreen, type TerminalSize } from './session-screen.js';
@@ -60,14 +60,27 @@ const RESET_ANSWER_MS = 1000;
  * sooner than by reading every byte.
  */
 export const CLIENT_LAG_BYTES = 1024 * 1024;
+/**
+ * A skipped client that has caught up is redrawn once the output pauses this
+ * long. A redraw replays the history (up to 8 MiB) through a model made for
+ * it, some hundreds of milliseconds of CPU; the output arriving meanwhile is
+ * sent after it, which under a flood put the client behind again at once:
+ * one replay after another, for as long as the flood lasted, on the cores
+ * the session's output also needs.
+ */
+export const REDRAW_QUIET_MS = 50;
+/** Under a flood that does not pause, a caught-up client is redrawn this often at most: it shows the latest screen now and then. */
+export const REDRAW_MAX_WAIT_MS = 1000;
 /** Before a redraw: the modes and screen a skipped stretch of output may have left, cleared. */
 const REDRAW_PREFIX = `\x1b[?1049l\x1b[r${GENERIC_RESET}\x1b[H\x1b[2J`;
 
 class Member {
   /** Output that arrived while the snapshot was being made; sent right after it. */
   queue: Buffer[] | undefined;
-  /** Too far behind: output is skipped until the client drains, then it is redrawn. */
+  /** Too far behind: output is skipped until the client drains and the output pauses, then it is redrawn. */
   skipping = false;
+  /** Waiting for the output to pause before the redraw. */
+  redrawTimer: NodeJS.Timeout | undefined;
   gone = false;
 
   constructor(
@@ -83,6 +96,8 @@ export class SessionClients {
   private readonly blockers = new Set<object>();
   private size: TerminalSize;
   private ended = false;
+  /** Chunks of output so far: whether the output paused is whether this moved. */
+  private chunks = 0;
   /**
    * From which output offset on a terminal was attached or not. The model
    * answers a query only after parsing it, possibly after a terminal
@@ -193,7 +208,24 @@ export class SessionClients {
     }
   }
 
-  /** A skipped client took all it had: redraw its screen without the scrollback it missed. */
+  /** A skipped client took all it had: redraw it once the output pauses (REDRAW_QUIET_MS), or at the latest after REDRAW_MAX_WAIT_MS. */
+  private redrawWhenQuiet(member: Member): void {
+    let waited = 0;
+    let seen = this.chunks;
+    const check = () => {
+      member.redrawTimer = undefined;
+      waited += REDRAW_QUIET_MS;
+      if (this.chunks === seen || waited >= REDRAW_MAX_WAIT_MS) {
+        this.redraw(member);
+        return;
+      }
+      seen = this.chunks;
+      member.redrawTimer = setTimeout(check, REDRAW_QUIET_MS);
+    };
+    member.redrawTimer = setTimeout(check, REDRAW_QUIET_MS);
+  }
+
+  /** Redraws a skipped client's screen, without the scrollback it missed. */
   private redraw(member: Member): void {
     if (member.gone) return;
     member.skipping = false;
@@ -245,6 +277,7 @@ export class SessionClients {
   }
 
   private output(chunk: Buffer): void {
+    this.chunks += 1;
     this.screen.output(chunk);
     for (const member of this.members) {
       if (member.queue !== undefined) member.queue.push(chunk);
@@ -258,7 +291,7 @@ export class SessionClients {
     if (member.sink.catchUp) {
       if (member.sink.pendingBytes() <= CLIENT_LAG_BYTES) return;
       member.skipping = true;
-      member.sink.onceDrained(() => this.redraw(member));
+      member.sink.onceDrained(() => this.redrawWhenQuiet(member));
       return;
     }
     if (this.blockers.has(member)) return;
@@ -348,6 +381,7 @@ export class SessionClients {
   private forget(member: Member): void {
     member.gone = true;
     member.queue = undefined;
+    clearTimeout(member.redrawTimer);
     this.unblock(member);
   }
 

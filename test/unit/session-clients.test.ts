@@ -4,7 +4,14 @@ import type { SessionExit } from '../../src/control-protocol.js';
 import { InlineScreenModel } from '../../src/inline-screen-model.js';
 import type { SessionProcess } from '../../src/pty.js';
 import type { ScreenModel } from '../../src/screen-model.js';
-import { CLIENT_LAG_BYTES, type ClientSink, SessionClients, type TerminalSize } from '../../src/session-clients.js';
+import {
+  CLIENT_LAG_BYTES,
+  type ClientSink,
+  REDRAW_MAX_WAIT_MS,
+  REDRAW_QUIET_MS,
+  SessionClients,
+  type TerminalSize,
+} from '../../src/session-clients.js';
 import type { ObservedOutput, RecordedOutput } from '../../src/session-screen.js';
 import { TerminalScanner } from '../../src/terminal-scanner.js';
 import { waitFor } from './support.js';
@@ -298,6 +305,47 @@ describe('SessionClients', () => {
     assert.ok(!redraw.includes('skipped'));
     child.emit(' live');
     assert.equal(behind.output.at(-1), ' live');
+  });
+
+  test('a skipped client that caught up is redrawn once the output pauses, not while it floods', async () => {
+    const { child, clients } = hub({ cols: 40, rows: 5 });
+    const behind = sinkOf(true, true);
+    await clients.attach(behind, { cols: 40, rows: 5 });
+    behind.accepting = false;
+    child.emit('x'.repeat(CLIENT_LAG_BYTES + 1));
+    const sent = behind.output.length;
+    behind.drain();
+    // Output keeps coming, a chunk every few milliseconds, for several quiet windows: no redraw yet.
+    const floodUntil = Date.now() + REDRAW_QUIET_MS * 6;
+    let n = 0;
+    while (Date.now() < floodUntil) {
+      child.emit(`flood ${n++} `);
+      await new Promise((resolve) => setTimeout(resolve, REDRAW_QUIET_MS / 5));
+    }
+    assert.equal(behind.output.length, sent, 'not redrawn while the output floods');
+    child.emit('\x1b[H\x1b[2Jafter the flood');
+    await waitFor('the redraw', () => behind.output.length > sent);
+    assert.ok(behind.output.at(-1)?.includes('after the flood'));
+  });
+
+  test('under a flood that never pauses, a caught-up client is still redrawn now and then', async () => {
+    const { child, clients } = hub({ cols: 40, rows: 5 });
+    const behind = sinkOf(true, true);
+    await clients.attach(behind, { cols: 40, rows: 5 });
+    behind.accepting = false;
+    child.emit('x'.repeat(CLIENT_LAG_BYTES + 1));
+    const sent = behind.output.length;
+    behind.drain();
+    const started = Date.now();
+    const deadline = started + REDRAW_MAX_WAIT_MS * 5;
+    let n = 0;
+    while (behind.output.length === sent && Date.now() < deadline) {
+      child.emit(`flood ${n++} `);
+      await new Promise((resolve) => setTimeout(resolve, REDRAW_QUIET_MS / 5));
+    }
+    assert.ok(behind.output.length > sent, 'redrawn during the flood');
+    assert.ok(Date.now() - started >= REDRAW_MAX_WAIT_MS - REDRAW_QUIET_MS, 'not before the longest wait');
+    assert.ok(behind.output.at(-1)?.includes('flood'));
   });
 
   test('when the session ends every client hears the exit and how to reset its terminal', async () => {
