@@ -307,7 +307,8 @@ describe('SessionClients', () => {
     assert.equal(behind.output.at(-1), ' live');
   });
 
-  test('a skipped client that caught up is redrawn once the output pauses, not while it floods', async () => {
+  /** An attached client that fell more than CLIENT_LAG_BYTES behind, was skipped, and has just taken all it had. */
+  async function caughtUpAfterSkipping() {
     const { child, clients } = hub({ cols: 40, rows: 5 });
     const behind = sinkOf(true, true);
     await clients.attach(behind, { cols: 40, rows: 5 });
@@ -315,13 +316,20 @@ describe('SessionClients', () => {
     child.emit('x'.repeat(CLIENT_LAG_BYTES + 1));
     const sent = behind.output.length;
     behind.drain();
+    return { child, behind, sent };
+  }
+
+  /** One chunk of a flood: output every few milliseconds, far more often than a quiet window. */
+  async function floodChunk(child: FakeChild, n: number): Promise<void> {
+    child.emit(`flood ${n} `);
+    await new Promise((resolve) => setTimeout(resolve, REDRAW_QUIET_MS / 5));
+  }
+
+  test('a skipped client that caught up is redrawn once the output pauses, not while it floods', async () => {
+    const { child, behind, sent } = await caughtUpAfterSkipping();
     // Output keeps coming, a chunk every few milliseconds, for several quiet windows: no redraw yet.
     const floodUntil = Date.now() + REDRAW_QUIET_MS * 6;
-    let n = 0;
-    while (Date.now() < floodUntil) {
-      child.emit(`flood ${n++} `);
-      await new Promise((resolve) => setTimeout(resolve, REDRAW_QUIET_MS / 5));
-    }
+    for (let n = 0; Date.now() < floodUntil; n++) await floodChunk(child, n);
     assert.equal(behind.output.length, sent, 'not redrawn while the output floods');
     child.emit('\x1b[H\x1b[2Jafter the flood');
     await waitFor('the redraw', () => behind.output.length > sent);
@@ -329,20 +337,10 @@ describe('SessionClients', () => {
   });
 
   test('under a flood that never pauses, a caught-up client is still redrawn now and then', async () => {
-    const { child, clients } = hub({ cols: 40, rows: 5 });
-    const behind = sinkOf(true, true);
-    await clients.attach(behind, { cols: 40, rows: 5 });
-    behind.accepting = false;
-    child.emit('x'.repeat(CLIENT_LAG_BYTES + 1));
-    const sent = behind.output.length;
-    behind.drain();
+    const { child, behind, sent } = await caughtUpAfterSkipping();
     const started = Date.now();
     const deadline = started + REDRAW_MAX_WAIT_MS * 5;
-    let n = 0;
-    while (behind.output.length === sent && Date.now() < deadline) {
-      child.emit(`flood ${n++} `);
-      await new Promise((resolve) => setTimeout(resolve, REDRAW_QUIET_MS / 5));
-    }
+    for (let n = 0; behind.output.length === sent && Date.now() < deadline; n++) await floodChunk(child, n);
     assert.ok(behind.output.length > sent, 'redrawn during the flood');
     assert.ok(Date.now() - started >= REDRAW_MAX_WAIT_MS - REDRAW_QUIET_MS, 'not before the longest wait');
     assert.ok(behind.output.at(-1)?.includes('flood'));
