@@ -9,6 +9,7 @@
 // which ends what is left of the session as `csm stop` would.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { within } from './bounded-wait.js';
 import type { CsmPaths } from './paths.js';
 import type { SessionRecord } from './session.js';
 
@@ -67,12 +68,7 @@ export function startGuardian(record: SessionRecord, paths: CsmPaths): Guardian 
         clearImmediate(starting);
         if (child === undefined || exited === undefined) return;
         child.stdin?.end(`${RELEASE_WORD}\n`);
-        let timer: NodeJS.Timeout | undefined;
-        const bound = new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, RELEASE_WAIT_MS);
-        });
-        await Promise.race([exited, bound]);
-        clearTimeout(timer);
+        await within(exited, RELEASE_WAIT_MS, undefined);
       })();
       return released;
     },

@@ -12,6 +12,7 @@
 // saved on entering raw mode, output processing included.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fstatSync } from 'node:fs';
+import { within } from './bounded-wait.js';
 
 export interface RawHold {
   /**
@@ -97,12 +98,11 @@ function outputProcessingOff(stdout: NodeJS.WriteStream, options: RawOptions): (
   return async () => {
     if (starting !== undefined) clearImmediate(starting);
     if (child === undefined || exited === undefined) return;
-    let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise<'late'>((resolve) => {
-      timer = setTimeout(() => resolve('late'), STTY_WAIT_MS);
-    });
-    const late = (await Promise.race([exited, bound])) === 'late';
-    clearTimeout(timer);
+    const late = await within(
+      exited.then(() => false),
+      STTY_WAIT_MS,
+      true,
+    );
     if (late) {
       // Our own child, not yet reaped: its pid is still its own. Gone for
       // sure before the mode is put back.

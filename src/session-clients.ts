@@ -10,6 +10,8 @@
 //   blocks, as before attach existed), but never for an attached client: one
 //   that falls behind is skipped ahead and redrawn from a model of the
 //   screen once it catches up and the output pauses, as tmux does.
+
+import { within } from './bounded-wait.js';
 import type { SessionExit } from './control-protocol.js';
 import type { SessionProcess } from './pty.js';
 import { type ObservedOutput, type ScreenModelFactory, SessionScreen, type TerminalSize } from './session-screen.js';
@@ -268,12 +270,8 @@ export class SessionClients {
 
   /** The model's reset, or the generic one if the model failed or is too far behind to answer in time. */
   private resetSequence(): Promise<string> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<string>((resolve) => {
-      timer = setTimeout(() => resolve(GENERIC_RESET), RESET_ANSWER_MS);
-    });
     const fromModel = this.screen.resetSequence().catch(() => GENERIC_RESET);
-    return Promise.race([fromModel, late]).finally(() => clearTimeout(timer));
+    return within(fromModel, RESET_ANSWER_MS, GENERIC_RESET);
   }
 
   private output(chunk: Buffer): void {
