@@ -108,13 +108,39 @@ await build({
   logLevel: 'warning',
 });
 
+// The screen model's worker thread (src/screen-worker.ts), which
+// screen-model.ts starts from dist/screen-worker.cjs for every attach,
+// detach and redraw: one CommonJS file, not a part (it runs in a thread of its
+// own, started by file name). Started as the ES module tsc builds
+// (dist/screen-worker.js), a model spent about 60 ms, and 85 ms of CPU, before
+// it could parse a byte: the ES module loader resolving and compiling each
+// file, and cjs-module-lexer scanning xterm.js for its exports. As one
+// CommonJS file, about 40 ms and 45 ms, of which an empty worker thread is
+// 22 and 25 (docs/PERFORMANCE.md). xterm.js stays outside, loaded with
+// require() from its own CommonJS build.
+await build({
+  absWorkingDir: root,
+  entryPoints: { 'screen-worker': join(src, 'screen-worker.ts') },
+  outdir,
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  external: ['@xterm/*'],
+  keepNames: true,
+  sourcemap: 'linked',
+  sourcesContent: false,
+  logLevel: 'warning',
+});
+
 // V8 keeps each part's source text for as long as the process runs (a host
 // runs for days) and stores a text with one character beyond ASCII at two
 // bytes per character: one arrow in a kept comment doubled csm-start.cjs's
 // 200 KB in every host. esbuild escapes strings and names; comments it keeps
 // (on members of object literals) must be ASCII in src/.
 for (const name of readdirSync(outdir)) {
-  if (!/^csm(-[\w-]+)?\.cjs$/.test(name)) continue;
+  if (!/^(csm(-[\w-]+)?|screen-worker)\.cjs$/.test(name)) continue;
   const lines = readFileSync(join(outdir, name), 'utf8').split('\n');
   const line = lines.findIndex((text) => [...text].some((char) => char.charCodeAt(0) > 0x7f));
   if (line !== -1) {

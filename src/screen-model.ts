@@ -102,7 +102,8 @@ export class WorkerScreenModel implements ScreenModel {
 
   constructor(cols: number, rows: number) {
     const start: WorkerStart = { cols, rows };
-    this.worker = new (workerThreads().Worker)(new URL('./screen-worker.js', import.meta.url), { workerData: start });
+    // The build's one-file CommonJS worker (scripts/bundle.mjs), beside this module in dist/ and beside every part.
+    this.worker = new (workerThreads().Worker)(new URL('./screen-worker.cjs', import.meta.url), { workerData: start });
     // The session's PTY keeps the host alive, never its screen model.
     this.worker.unref();
     this.worker.on('message', (message: ModelResponse) => this.receive(message));
