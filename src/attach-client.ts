@@ -4,13 +4,22 @@
 // every way out the terminal put back: its mode, and the modes the child had
 // turned on in it (the host says which).
 import { connect, type Socket } from 'node:net';
-import { encodeFrame, encodeJsonFrame, type Frame, FrameDecoder, FrameType, parseJsonPayload } from './attach-protocol.js';
+import {
+  encodeFrame,
+  encodeJsonFrame,
+  type Frame,
+  FrameDecoder,
+  FrameType,
+  parseJsonPayload,
+  type TerminalDevice,
+} from './attach-protocol.js';
 import type { SessionExit } from './control-protocol.js';
 import { type ControlReply, encode, PROTOCOL_VERSION } from './control-protocol.js';
 import { type DetachKey, findDetachKey } from './detach-key.js';
 import { SessionNotFoundError } from './errors.js';
 import { holdRaw } from './raw-terminal.js';
 import { GENERIC_RESET, type TerminalSize } from './session-clients.js';
+import { describeTerminal } from './terminal-device.js';
 
 export interface AttachIo {
   readonly stdin: NodeJS.ReadStream;
@@ -39,12 +48,24 @@ const DEFAULT_SIZE: TerminalSize = { cols: 80, rows: 24 };
 
 export async function attachTerminal(socketPath: string, io: AttachIo, options: AttachOptions): Promise<AttachOutcome> {
   const size = io.stdout.isTTY ? { cols: io.stdout.columns, rows: io.stdout.rows } : DEFAULT_SIZE;
-  const { socket, rest, clients } = await handshake(socketPath, size);
-  return new AttachedTerminal(socket, io, options.detachKey, size).run(rest, () => options.onAttached?.({ clients }));
+  // Named so that the host can write the output to it itself (terminal-device.ts).
+  const fd = (io.stdout as { fd?: unknown }).fd;
+  const terminal = io.stdout.isTTY && typeof fd === 'number' ? describeTerminal(fd) : undefined;
+  const { socket, rest, clients, direct } = await handshake(socketPath, size, terminal);
+  return new AttachedTerminal(socket, io, options.detachKey, size, direct).run(rest, () => options.onAttached?.({ clients }));
+}
+
+interface Handshake {
+  readonly socket: Socket;
+  /** What arrived after the answer: already the framed stream. */
+  readonly rest: Buffer;
+  readonly clients: number;
+  /** The host writes the output to this terminal itself, once told it is ready. */
+  readonly direct: boolean;
 }
 
 /** Sends the attach request and waits for the one-line answer; what follows it is already the framed stream. */
-function handshake(socketPath: string, size: TerminalSize): Promise<{ socket: Socket; rest: Buffer; clients: number }> {
+function handshake(socketPath: string, size: TerminalSize, terminal: TerminalDevice | undefined): Promise<Handshake> {
   return new Promise((resolve, reject) => {
     const socket = connect(socketPath);
     let received = Buffer.alloc(0);
@@ -57,7 +78,9 @@ function handshake(socketPath: string, size: TerminalSize): Promise<{ socket: So
       () => fail(new SessionNotFoundError('the session did not answer within 2 s; its host may be hung')),
       ATTACH_ANSWER_MS,
     );
-    socket.on('connect', () => socket.write(encode({ v: PROTOCOL_VERSION, op: 'attach', ...size })));
+    socket.on('connect', () =>
+      socket.write(encode({ v: PROTOCOL_VERSION, op: 'attach', ...size, ...(terminal === undefined ? {} : { terminal }) })),
+    );
     socket.on('error', (error: NodeJS.ErrnoException) =>
       fail(new SessionNotFoundError(`the session is not running (${error.code ?? error.message}); run csm list to see sessions`)),
     );
@@ -85,7 +108,8 @@ function handshake(socketPath: string, size: TerminalSize): Promise<{ socket: So
       }
       // Paused until the caller listens, so no frame is lost in between.
       socket.pause();
-      resolve({ socket, rest: received.subarray(newline + 1), clients: reply.event === 'attached' ? reply.clients : 1 });
+      const attached = reply.event === 'attached' ? reply : undefined;
+      resolve({ socket, rest: received.subarray(newline + 1), clients: attached?.clients ?? 1, direct: attached?.direct === true });
     };
     socket.on('data', onData);
   });
@@ -104,6 +128,8 @@ class AttachedTerminal {
     private readonly io: AttachIo,
     private readonly detachKey: DetachKey | undefined,
     private readonly size: TerminalSize,
+    /** The host writes output to this terminal itself: the client only says when it may start. */
+    private readonly direct: boolean,
   ) {
     this.raw = io.stdin.isTTY === true;
   }
@@ -126,6 +152,8 @@ class AttachedTerminal {
     // The screen that follows is drawn from the top of an empty screen; the
     // lines scrolled away (the "attached" line among them) stay in the scrollback.
     if (stdout.isTTY) stdout.write(`\x1b[${this.size.rows};1H${'\n'.repeat(this.size.rows)}\x1b[H`);
+    // A terminal's writes are synchronous in Node: the lines above are written, the host's may follow.
+    if (this.direct) this.send(encodeFrame(FrameType.ready));
     stdin.on('data', onInput);
     // A terminal's input ends when it hangs up; a pipe's (`csm attach id </dev/null`)
     // ending leaves the client watching, as with `csm start`.

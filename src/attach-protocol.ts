@@ -14,6 +14,12 @@ export const FrameType = {
   detach: 3,
   /** Host -> client: the session ended. JSON {exit, reset}, then the host closes. */
   exit: 4,
+  /**
+   * Client -> host (empty), when the host writes output to the client's
+   * terminal itself: what the client wrote there first is written; output
+   * may follow.
+   */
+  ready: 5,
 } as const;
 
 export type FrameTypeCode = (typeof FrameType)[keyof typeof FrameType];
@@ -127,6 +133,28 @@ export function parseJsonPayload(payload: Buffer): Record<string, unknown> | und
     // Not JSON: the caller treats the frame as malformed.
     return undefined;
   }
+}
+
+/**
+ * An attaching client's terminal, named so that the host can write to it
+ * (terminal-device.ts): its path and what fstat() says of it, as decimal
+ * strings (dev_t and ino_t may exceed a double's integers).
+ */
+export interface TerminalDevice {
+  readonly path: string;
+  readonly dev: string;
+  readonly ino: string;
+  readonly rdev: string;
+}
+
+/** A terminal description from the control socket, checked for shape only: openTerminal checks the device. */
+export function parseTerminalDevice(value: unknown): TerminalDevice | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { path, dev, ino, rdev } = value as Record<string, unknown>;
+  const decimal = (text: unknown): text is string => typeof text === 'string' && /^\d{1,20}$/.test(text);
+  if (typeof path !== 'string' || !path.startsWith('/dev/') || path.length > 256) return undefined;
+  if (!decimal(dev) || !decimal(ino) || !decimal(rdev)) return undefined;
+  return { path, dev, ino, rdev };
 }
 
 /** Terminal sizes from the network are validated before they reach ioctl. */

@@ -3,7 +3,9 @@
 // Whatever the remote end does (vanishes, sends garbage, stops reading), the
 // session goes on; only that connection ends.
 import type { Socket } from 'node:net';
+import type { WriteStream } from 'node:tty';
 import { encodeFrame, encodeJsonFrame, FrameDecoder, FrameType, frameHeader, parseJsonPayload, validSize } from './attach-protocol.js';
+import { within } from './bounded-wait.js';
 import type { Client, ClientSink, SessionClients, TerminalSize } from './session-clients.js';
 
 /**
@@ -14,17 +16,25 @@ const FLUSH_BYTES = 1024 * 1024;
 /** Output streams when a window of this many ms carried at least STREAM_BYTES; it is then sent once per window. */
 const STREAM_WINDOW_MS = 2;
 const STREAM_BYTES = 16 * 1024;
+/**
+ * How long the end of a direct client waits for its terminal to take what
+ * was written to it, before the client is told to reset it: well within the
+ * client's own wait for that answer (DETACH_ANSWER_MS), so the reset comes
+ * after the output.
+ */
+const DIRECT_FINISH_MS = 500;
 
-export async function serveAttach(socket: Socket, clients: SessionClients, size: TerminalSize): Promise<void> {
+/**
+ * Serves one attach connection. With `direct` (the client's own terminal,
+ * opened by the host: terminal-device.ts), output is written there instead
+ * of sent over the connection, from the client's `ready` frame on; the
+ * connection still carries input, sizes, and the detach and exit messages,
+ * each sent only once what was written to the terminal before it is written.
+ */
+export async function serveAttach(socket: Socket, clients: SessionClients, size: TerminalSize, direct?: WriteStream): Promise<void> {
   let open = true;
-  const drainWaiters: (() => void)[] = [];
-  const drained = () => {
-    for (const waiter of drainWaiters.splice(0)) waiter();
-  };
-  socket.on('drain', drained);
-  // A connection that dies while behind never drains.
-  socket.on('close', drained);
-
+  // Output goes to the client's terminal (once it is ready), or over the connection.
+  let ready = direct === undefined;
   // The PTY delivers output in many small reads (2 KiB on average under a
   // flood). Those of one turn of the event loop leave at its end as one data
   // frame, header and reads in one writev, nothing copied. While output
@@ -38,18 +48,56 @@ export async function serveAttach(socket: Socket, clients: SessionClients, size:
   let windowStart = 0;
   let windowBytes = 0;
   let streaming = false;
+  const drainWaiters: (() => void)[] = [];
+  const drained = () => {
+    for (const waiter of drainWaiters.splice(0)) waiter();
+  };
+  socket.on('drain', drained);
+  // A connection that dies while behind never drains.
+  socket.on('close', drained);
+  if (direct !== undefined) {
+    direct.on('drain', drained);
+    // The terminal went away (EIO): the client hangs up and leaves too; until then its output goes nowhere.
+    direct.on('error', () => {
+      direct.destroy();
+      held = [];
+      heldBytes = 0;
+      drained();
+    });
+  }
+  const closeTerminal = () => {
+    // Also discards what the terminal has not taken: nothing is written to it once its client is gone.
+    direct?.destroy();
+  };
+  /** Resolves once the terminal took what was written to it (or could not within DIRECT_FINISH_MS), then closes it. */
+  const finishTerminal = async () => {
+    const stream = direct;
+    if (stream !== undefined && !stream.destroyed && stream.writableLength > 0) {
+      await within(new Promise<void>((resolve) => stream.write(Buffer.alloc(0), () => resolve())), DIRECT_FINISH_MS, undefined);
+    }
+    closeTerminal();
+  };
+  const pending = () => heldBytes + (direct === undefined ? socket.writableLength : direct.destroyed ? 0 : direct.writableLength);
   const flush = () => {
-    if (held.length === 0) return;
+    // Output for a direct client waits for its ready: what the client writes to its terminal first comes first.
+    if (held.length === 0 || !ready) return;
     const chunks = held;
     const bytes = heldBytes;
     held = [];
     heldBytes = 0;
     if (!open) return;
-    socket.cork();
-    socket.write(frameHeader(FrameType.data, bytes));
     let below = true;
-    for (const chunk of chunks) below = socket.write(chunk);
-    socket.uncork();
+    if (direct !== undefined) {
+      if (direct.destroyed) return;
+      direct.cork();
+      for (const chunk of chunks) below = direct.write(chunk);
+      direct.uncork();
+    } else {
+      socket.cork();
+      socket.write(frameHeader(FrameType.data, bytes));
+      for (const chunk of chunks) below = socket.write(chunk);
+      socket.uncork();
+    }
     windowBytes += bytes;
     // A client that looked behind only because of what was held here has caught up.
     if (below) drained();
@@ -75,12 +123,13 @@ export async function serveAttach(socket: Socket, clients: SessionClients, size:
   };
   const dropConnection = () => {
     open = false;
+    closeTerminal();
     socket.destroy();
   };
   const sink: ClientSink = {
     isTerminal: true,
     catchUp: true,
-    pendingBytes: () => socket.writableLength + heldBytes,
+    pendingBytes: pending,
     write: (chunk) => {
       if (!open) return true;
       held.push(chunk);
@@ -91,7 +140,7 @@ export async function serveAttach(socket: Socket, clients: SessionClients, size:
         flushQueued = true;
         setImmediate(endOfTurn);
       }
-      return socket.writableLength + heldBytes <= socket.writableHighWaterMark;
+      return pending() <= socket.writableHighWaterMark;
     },
     onceDrained: (listener) => {
       drainWaiters.push(listener);
@@ -100,8 +149,11 @@ export async function serveAttach(socket: Socket, clients: SessionClients, size:
     ended: (exit, reset) => {
       if (!open) return;
       flush();
-      socket.write(encodeJsonFrame(FrameType.exit, { exit, reset }));
-      finish();
+      open = false;
+      void finishTerminal().then(() => {
+        socket.write(encodeJsonFrame(FrameType.exit, { exit, reset }));
+        finish();
+      });
     },
   };
 
@@ -133,14 +185,21 @@ export async function serveAttach(socket: Socket, clients: SessionClients, size:
       const body = parseJsonPayload(payload);
       const next = validSize(body?.cols, body?.rows);
       if (next !== undefined) c.resize(next);
+    } else if (type === FrameType.ready) {
+      if (ready || direct === undefined) return;
+      ready = true;
+      flush();
     } else if (type === FrameType.detach) {
       // Output the client was sent before it asked to leave still reaches it, ahead of the reset.
       flush();
       open = false;
-      void c.leave().then((reset) => {
-        socket.write(encodeJsonFrame(FrameType.detach, { reset }));
-        socket.end();
-      });
+      const reset = c.leave();
+      void finishTerminal()
+        .then(() => reset)
+        .then((sequence) => {
+          socket.write(encodeJsonFrame(FrameType.detach, { reset: sequence }));
+          socket.end();
+        });
     }
     // Unknown frame types are skipped: a newer client may send more.
   };
@@ -148,12 +207,14 @@ export async function serveAttach(socket: Socket, clients: SessionClients, size:
   socket.on('close', () => {
     // Closing the terminal, killing the client, a dropped link: only this client leaves.
     open = false;
+    closeTerminal();
     void client?.leave();
   });
 
   try {
     client = await clients.attach(sink, size);
   } catch (error) {
+    closeTerminal();
     socket.end(encodeFrame(FrameType.exit, JSON.stringify({ error: error instanceof Error ? error.message : String(error) })));
     return;
   }

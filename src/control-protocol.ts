@@ -2,7 +2,7 @@
 // object per line over the session's Unix socket. Small on purpose, so that
 // it can be read with `socat - UNIX-CONNECT:<sock>` when debugging.
 import { StringDecoder } from 'node:string_decoder';
-import { validSize } from './attach-protocol.js';
+import { parseTerminalDevice, type TerminalDevice, validSize } from './attach-protocol.js';
 import { parseSessionIoRequest, type SessionIoReply, type SessionIoRequest } from './session-io-protocol.js';
 
 export const PROTOCOL_VERSION = 1;
@@ -12,8 +12,12 @@ export const MAX_LINE_BYTES = 64 * 1024;
 export type ControlRequest =
   | { readonly v: number; readonly op: 'ping' }
   | { readonly v: number; readonly op: 'stop'; readonly timeoutMs: number }
-  /** Switches the connection to the attach stream (attach-protocol.ts) after the reply. */
-  | { readonly v: number; readonly op: 'attach'; readonly cols: number; readonly rows: number }
+  /**
+   * Switches the connection to the attach stream (attach-protocol.ts) after
+   * the reply. With `terminal`, the host writes output to that terminal itself
+   * if it can (terminal-device.ts).
+   */
+  | { readonly v: number; readonly op: 'attach'; readonly cols: number; readonly rows: number; readonly terminal?: TerminalDevice }
   | SessionIoRequest;
 
 export interface SessionExit {
@@ -26,7 +30,15 @@ export type ControlReply =
   | { readonly ok: true; readonly event: 'pong'; readonly id: string; readonly pid: number; readonly hostPid: number }
   | { readonly ok: true; readonly event: 'stopping' }
   | { readonly ok: true; readonly event: 'stopped'; readonly exit: SessionExit; readonly escalatedTo: string | null }
-  | { readonly ok: true; readonly event: 'attached'; readonly id: string; readonly pid: number; readonly clients: number }
+  | {
+      readonly ok: true;
+      readonly event: 'attached';
+      readonly id: string;
+      readonly pid: number;
+      readonly clients: number;
+      /** The host writes output to the client's terminal itself, once the client sends `ready`. */
+      readonly direct?: boolean;
+    }
   | { readonly ok: false; readonly error: string }
   | SessionIoReply;
 
@@ -54,7 +66,9 @@ export function parseRequest(line: string): ControlRequest | string {
   if (r.op === 'attach') {
     const size = validSize(r.cols, r.rows);
     if (size === undefined) return 'attach needs cols and rows between 1 and 4096';
-    return { v: PROTOCOL_VERSION, op: 'attach', ...size };
+    // A description that is not one is ignored: the output then comes through the connection.
+    const terminal = parseTerminalDevice(r.terminal);
+    return { v: PROTOCOL_VERSION, op: 'attach', ...size, ...(terminal === undefined ? {} : { terminal }) };
   }
   const io = parseSessionIoRequest(r, PROTOCOL_VERSION);
   if (io !== undefined) return io;

@@ -16,6 +16,7 @@ import type { InputClock } from './session-input.js';
 import { serveSessionIo } from './session-io-server.js';
 import type { SessionObserver } from './session-observer.js';
 import { DEFAULT_STOP_TIMEOUT_MS } from './stop-defaults.js';
+import { openTerminal } from './terminal-device.js';
 import { terminateSession } from './terminate.js';
 
 export interface SessionEnd {
@@ -106,8 +107,17 @@ export class SessionHost {
       reply({ ok: false, error: 'attach needs a connection of its own' });
       return;
     }
-    reply({ ok: true, event: 'attached', id: this.record.id, pid: this.process.pid, clients: this.clients.count + 1 });
-    void serveAttach(takeOver(), this.clients, { cols: req.cols, rows: req.rows });
+    // Output goes straight to the client's terminal if the host can open that very terminal; otherwise through the connection.
+    const terminal = req.terminal === undefined ? undefined : openTerminal(req.terminal);
+    reply({
+      ok: true,
+      event: 'attached',
+      id: this.record.id,
+      pid: this.process.pid,
+      clients: this.clients.count + 1,
+      direct: terminal !== undefined,
+    });
+    void serveAttach(takeOver(), this.clients, { cols: req.cols, rows: req.rows }, terminal);
   }
 
   private async end(exit: SessionExit, parts: HostParts, hooks: HostHooks): Promise<SessionEnd> {

@@ -1,7 +1,7 @@
 // csm attach, the detach key and csm start --detach, as a person uses them:
 // the built bin/csm in real PTYs with a fake claude (attach-fake-claude.mjs).
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { CSM_BIN, type Sandbox, sandbox, sleep, type Term } from '../helpers/attach-sandbox.js';
@@ -38,6 +38,17 @@ async function waitUntil(what: string, check: () => Promise<boolean>, ms = 10_00
     if (Date.now() >= deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(25);
   }
+}
+
+/** How many descriptors process `pid` has open on terminal `device`. */
+function descriptorsOn(pid: number, device: string): number {
+  return readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+    try {
+      return readlinkSync(`/proc/${pid}/fd/${fd}`) === device;
+    } catch {
+      return false;
+    }
+  }).length;
 }
 
 async function isListed(box: Sandbox, id: string): Promise<boolean> {
@@ -312,6 +323,41 @@ describe('csm attach', () => {
     ] as const) {
       assert.equal(readFileSync(join(box.root, after), 'utf8'), readFileSync(join(box.root, before), 'utf8'), `stty -g ${after}`);
     }
+  });
+  test(
+    'the host writes output to an attached terminal itself, and keeps nothing of it once the client leaves',
+    process.platform === 'linux' ? {} : { skip: "reads the host's descriptors in /proc: Linux only" },
+    async (t) => {
+      const box = sandbox(t);
+      const { host, id } = await startInTerminal(box);
+      const term = await attach(box, id);
+      await term.waitFor('fake claude ready');
+      assert.equal(descriptorsOn(host.pid, term.device), 1, "the host holds the attached terminal's device");
+      term.write('straight\r');
+      await term.waitFor('got: straight');
+      await host.waitFor('got: straight');
+
+      term.write('\x1c');
+      assert.equal((await term.waitExit()).exitCode, 0);
+      await term.waitFor(/detached from session [0-9a-f]{8}/);
+      await waitUntil('the host to close the terminal', async () => descriptorsOn(host.pid, term.device) === 0);
+      host.write('after\r');
+      await host.waitFor('got: after');
+    },
+  );
+
+  test('an attached client whose output is not a terminal gets the output over the connection', async (t) => {
+    const box = sandbox(t);
+    const id = await startDetached(box);
+    const shell = box.shell();
+    await shell.waitFor('$ ');
+    shell.write(`${process.execPath} ${CSM_BIN} attach ${id.slice(0, 8)} | cat\r`);
+    await shell.waitFor('fake claude ready');
+    shell.write('through the client\r');
+    await shell.waitFor('got: through the client');
+    shell.write('\x1c');
+    await shell.waitFor(/detached from session [0-9a-f]{8}/);
+    assert.ok(await isListed(box, id));
   });
 });
 

@@ -146,6 +146,13 @@ export class Term {
     return this.rawOutput;
   }
 
+  /** The terminal device the program in this terminal has (its /dev/pts/N). */
+  get device(): string {
+    const tty = (this.pty as pty.IPty & { ptsName?: string }).ptsName;
+    if (tty === undefined) throw new Error('node-pty did not say which terminal device it opened');
+    return tty;
+  }
+
   get modes(): InstanceType<typeof xterm.Terminal>['modes'] {
     return this.screen.modes;
   }
@@ -173,10 +180,8 @@ export class Term {
 
   /** `stty -a` of this terminal's device. */
   private settings(): Promise<string> {
-    const tty = (this.pty as pty.IPty & { ptsName?: string }).ptsName;
-    if (tty === undefined) throw new Error('node-pty did not say which terminal device it opened');
     return new Promise<string>((resolve, reject) => {
-      execFile('stty', [process.platform === 'darwin' ? '-f' : '-F', tty, '-a'], (error, stdout) =>
+      execFile('stty', [process.platform === 'darwin' ? '-f' : '-F', this.device, '-a'], (error, stdout) =>
         error ? reject(error) : resolve(stdout),
       );
     });
