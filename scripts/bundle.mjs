@@ -80,32 +80,37 @@ for (const name of readdirSync(outdir)) {
   if (/^csm(-[\w-]+)?\.c?js(\.map|\.v8cache(\.\d+\.tmp)?)?$/.test(name)) rmSync(join(outdir, name));
 }
 
-await build({
+/** What both builds share: self-contained CommonJS files for Node 20 in dist/, with maps back to src/. */
+const commonjs = {
   absWorkingDir: root,
-  entryPoints: Object.fromEntries([...parts].map(([file, name]) => [name, file])),
   outdir,
   outExtension: { '.js': '.cjs' },
   bundle: true,
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  plugins: [separateParts],
-  // import() becomes require(): of another part, a file read and compiled by
-  // the CommonJS loader; of a module copied into this part, code that runs
-  // only then (node-pty is still loaded only where a session is spawned).
-  supported: { 'dynamic-import': false },
-  // node-pty is native and is loaded only where a session is spawned;
-  // xterm.js only by the screen worker (dist/screen-worker.js) and `logs`.
-  external: ['node-pty', '@xterm/*'],
-  // Code that finds files relative to its module reads import.meta.url.
-  define: { 'import.meta.url': '__csmModuleUrl' },
-  banner: { js: "const __csmModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   // Stack traces of bugs point into the bundle; the maps lead back to src/.
   // commander names its errors after their class (main.ts tells them by name).
   keepNames: true,
   sourcemap: 'linked',
   sourcesContent: false,
   logLevel: 'warning',
+};
+
+await build({
+  ...commonjs,
+  entryPoints: Object.fromEntries([...parts].map(([file, name]) => [name, file])),
+  plugins: [separateParts],
+  // import() becomes require(): of another part, a file read and compiled by
+  // the CommonJS loader; of a module copied into this part, code that runs
+  // only then (node-pty is still loaded only where a session is spawned).
+  supported: { 'dynamic-import': false },
+  // node-pty is native and is loaded only where a session is spawned;
+  // xterm.js only by the screen worker (dist/screen-worker.cjs) and `logs`.
+  external: ['node-pty', '@xterm/*'],
+  // Code that finds files relative to its module reads import.meta.url.
+  define: { 'import.meta.url': '__csmModuleUrl' },
+  banner: { js: "const __csmModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
 
 // The screen model's worker thread (src/screen-worker.ts), which
@@ -119,19 +124,9 @@ await build({
 // 22 and 25 (docs/PERFORMANCE.md). xterm.js stays outside, loaded with
 // require() from its own CommonJS build.
 await build({
-  absWorkingDir: root,
+  ...commonjs,
   entryPoints: { 'screen-worker': join(src, 'screen-worker.ts') },
-  outdir,
-  outExtension: { '.js': '.cjs' },
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
   external: ['@xterm/*'],
-  keepNames: true,
-  sourcemap: 'linked',
-  sourcesContent: false,
-  logLevel: 'warning',
 });
 
 // V8 keeps each part's source text for as long as the process runs (a host
