@@ -43,6 +43,25 @@ describe('parseRequest', () => {
     assert.equal(parseRequest('{"v":1,"op":"stop","timeoutMs":1e999}'), 'stop needs timeoutMs between 0 and 3600000');
   });
 
+  test('keeps the terminal an attach names, and ignores one that is not a description', () => {
+    const terminal = { path: '/dev/pts/4', dev: '24', ino: '7', rdev: '34820' };
+    assert.deepEqual(parseRequest(JSON.stringify({ v: 1, op: 'attach', cols: 80, rows: 24, terminal })), {
+      v: 1,
+      op: 'attach',
+      cols: 80,
+      rows: 24,
+      terminal,
+    });
+    for (const bad of ['/dev/pts/4', { ...terminal, path: '/tmp/x' }, { ...terminal, ino: 7 }]) {
+      assert.deepEqual(parseRequest(JSON.stringify({ v: 1, op: 'attach', cols: 80, rows: 24, terminal: bad })), {
+        v: 1,
+        op: 'attach',
+        cols: 80,
+        rows: 24,
+      });
+    }
+  });
+
   test('encode writes one line that parseRequest reads back', () => {
     const line = encode({ v: PROTOCOL_VERSION, op: 'stop', timeoutMs: 250 });
     assert.equal(line, '{"v":1,"op":"stop","timeoutMs":250}\n');
