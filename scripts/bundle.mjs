@@ -128,6 +128,8 @@ await build({
   entryPoints: { 'screen-worker': join(src, 'screen-worker.ts') },
   external: ['@xterm/*'],
 });
+// tsc's ES module worker is never started: gone, so that nothing starts the slow one by mistake.
+for (const name of ['screen-worker.js', 'screen-worker.js.map', 'screen-worker.d.ts']) rmSync(join(outdir, name), { force: true });
 
 // V8 keeps each part's source text for as long as the process runs (a host
 // runs for days) and stores a text with one character beyond ASCII at two

@@ -16,7 +16,7 @@ import { ScreenState } from './screen-state.js';
 const MODEL_NICE = 10;
 
 const port = parentPort;
-if (port === null) throw new Error('screen-worker.js runs only as a worker thread');
+if (port === null) throw new Error('the screen worker runs only as a worker thread');
 if (process.platform === 'linux') {
   try {
     const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());

@@ -11,6 +11,7 @@ import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import xterm from '@xterm/headless';
 import * as pty from 'node-pty';
+import { ptyDevice } from './pty-device.js';
 
 export const CSM_BIN = fileURLToPath(new URL('../../bin/csm', import.meta.url));
 export const FAKE_CLAUDE = fileURLToPath(new URL('../fixtures/attach-fake-claude.mjs', import.meta.url));
@@ -148,9 +149,7 @@ export class Term {
 
   /** The terminal device the program in this terminal has (its /dev/pts/N). */
   get device(): string {
-    const tty = (this.pty as pty.IPty & { ptsName?: string }).ptsName;
-    if (tty === undefined) throw new Error('node-pty did not say which terminal device it opened');
-    return tty;
+    return ptyDevice(this.pty);
   }
 
   get modes(): InstanceType<typeof xterm.Terminal>['modes'] {

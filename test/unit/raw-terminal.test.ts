@@ -5,8 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { type TestContext, test } from 'node:test';
 import { ReadStream, WriteStream } from 'node:tty';
-import * as pty from 'node-pty';
 import { holdRaw } from '../../src/raw-terminal.js';
+import { sleepingTerminal } from '../helpers/pty-device.js';
 
 interface OpenTerminal {
   readonly stdin: ReadStream;
@@ -17,9 +17,7 @@ interface OpenTerminal {
 
 /** A PTY kept open by a sleeping child, and this process's own streams on its device. */
 function openTerminal(t: TestContext): OpenTerminal {
-  const holder = pty.spawn('sleep', ['30'], { cols: 80, rows: 24 });
-  const device = (holder as pty.IPty & { ptsName?: string }).ptsName;
-  if (device === undefined) throw new Error('node-pty did not say which terminal device it opened');
+  const { device } = sleepingTerminal(t);
   // As process.stdin and process.stdout do (streams made from a descriptor do not), they say which descriptor they are.
   const input = openSync(device, 'r+');
   const output = openSync(device, 'r+');
@@ -28,7 +26,6 @@ function openTerminal(t: TestContext): OpenTerminal {
   t.after(() => {
     stdin.destroy();
     stdout.destroy();
-    holder.kill('SIGKILL');
   });
   const flag = process.platform === 'darwin' ? '-f' : '-F';
   return { stdin, stdout, settings: () => execFileSync('stty', [flag, device, '-a'], { encoding: 'utf8' }) };

@@ -4,9 +4,10 @@
 import assert from 'node:assert/strict';
 import { closeSync, fstatSync, openSync, readdirSync, readlinkSync } from 'node:fs';
 import { type TestContext, test } from 'node:test';
-import * as pty from 'node-pty';
+import type * as pty from 'node-pty';
 import { parseTerminalDevice } from '../../src/attach-protocol.js';
 import { describeTerminal, openTerminal } from '../../src/terminal-device.js';
+import { sleepingTerminal } from '../helpers/pty-device.js';
 
 interface Terminal {
   readonly device: string;
@@ -18,18 +19,13 @@ interface Terminal {
 }
 
 function terminal(t: TestContext): Terminal {
-  const holder = pty.spawn('sleep', ['30'], { cols: 80, rows: 24 });
-  const device = (holder as pty.IPty & { ptsName?: string }).ptsName;
-  if (device === undefined) throw new Error('node-pty did not say which terminal device it opened');
+  const { holder, device } = sleepingTerminal(t);
   const fd = openSync(device, 'r+');
   let shown = '';
   holder.onData((data) => {
     shown += data;
   });
-  t.after(() => {
-    closeSync(fd);
-    holder.kill('SIGKILL');
-  });
+  t.after(() => closeSync(fd));
   return { device, fd, holder, shown: () => shown };
 }
 
